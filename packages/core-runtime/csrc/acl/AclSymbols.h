@@ -1,0 +1,63 @@
+// The one table of CANN runtime symbols that torch-npu resolves at run time.
+//
+// Each row is X(return type, name, (parameters), (arguments)). The loader
+// expands it into a function-pointer table and into forwarding functions in
+// namespace torch_npu::acl, so call sites read `acl::aclrtMalloc(...)`.
+#pragma once
+
+#include "acl/acl_rt.h"
+
+#define TORCH_NPU_ACL_RUNTIME_SYMBOLS(X)                                                                 \
+  X(aclError, aclInit, (const char* configPath), (configPath))                                           \
+  X(aclError, aclFinalize, (), ())                                                                       \
+  X(const char*, aclGetRecentErrMsg, (), ())                                                             \
+  X(aclError, aclsysGetCANNVersion, (aclCANNPackageName name, aclCANNPackageVersion * version),          \
+    (name, version))                                                                                     \
+  X(aclError, aclrtSetDevice, (int32_t deviceId), (deviceId))                                            \
+  X(aclError, aclrtGetDevice, (int32_t * deviceId), (deviceId))                                          \
+  X(aclError, aclrtResetDevice, (int32_t deviceId), (deviceId))                                          \
+  X(aclError, aclrtGetDeviceCount, (uint32_t * count), (count))                                          \
+  X(aclError, aclrtSynchronizeDevice, (), ())                                                            \
+  X(const char*, aclrtGetSocName, (), ())                                                                \
+  X(aclError, aclrtCanAccessPeer, (int32_t * canAccessPeer, int32_t deviceId, int32_t peerDeviceId),     \
+    (canAccessPeer, deviceId, peerDeviceId))                                                             \
+  X(aclError, aclrtGetDeviceUtilizationRate, (int32_t deviceId, aclrtUtilizationInfo * info),           \
+    (deviceId, info))                                                                                    \
+  X(aclError, aclrtMalloc, (void** devPtr, size_t size, aclrtMemMallocPolicy policy),                    \
+    (devPtr, size, policy))                                                                              \
+  X(aclError, aclrtFree, (void* devPtr), (devPtr))                                                       \
+  X(aclError, aclrtMallocHost, (void** hostPtr, size_t size), (hostPtr, size))                           \
+  X(aclError, aclrtFreeHost, (void* hostPtr), (hostPtr))                                                 \
+  X(aclError, aclrtGetMemInfo, (aclrtMemAttr attr, size_t * free, size_t * total), (attr, free, total))  \
+  X(aclError, aclrtMemcpy, (void* dst, size_t destMax, const void* src, size_t count, aclrtMemcpyKind kind), \
+    (dst, destMax, src, count, kind))                                                                    \
+  X(aclError, aclrtMemcpyAsync,                                                                          \
+    (void* dst, size_t destMax, const void* src, size_t count, aclrtMemcpyKind kind, aclrtStream stream), \
+    (dst, destMax, src, count, kind, stream))                                                            \
+  X(aclError, aclrtMemset, (void* devPtr, size_t maxCount, int32_t value, size_t count),                 \
+    (devPtr, maxCount, value, count))                                                                    \
+  X(aclError, aclrtMemsetAsync,                                                                          \
+    (void* devPtr, size_t maxCount, int32_t value, size_t count, aclrtStream stream),                   \
+    (devPtr, maxCount, value, count, stream))                                                            \
+  X(aclError, aclrtCreateStream, (aclrtStream * stream), (stream))                                       \
+  X(aclError, aclrtCreateStreamWithConfig, (aclrtStream * stream, uint32_t priority, uint32_t flag),     \
+    (stream, priority, flag))                                                                            \
+  X(aclError, aclrtDestroyStream, (aclrtStream stream), (stream))                                        \
+  X(aclError, aclrtSynchronizeStream, (aclrtStream stream), (stream))                                    \
+  X(aclError, aclrtStreamQuery, (aclrtStream stream, aclrtStreamStatus * status), (stream, status))      \
+  X(aclError, aclrtStreamWaitEvent, (aclrtStream stream, aclrtEvent event), (stream, event))             \
+  X(aclError, aclrtCreateEvent, (aclrtEvent * event), (event))                                           \
+  X(aclError, aclrtCreateEventWithFlag, (aclrtEvent * event, uint32_t flag), (event, flag))              \
+  X(aclError, aclrtDestroyEvent, (aclrtEvent event), (event))                                            \
+  X(aclError, aclrtRecordEvent, (aclrtEvent event, aclrtStream stream), (event, stream))                 \
+  X(aclError, aclrtResetEvent, (aclrtEvent event, aclrtStream stream), (event, stream))                  \
+  X(aclError, aclrtQueryEventStatus, (aclrtEvent event, aclrtEventRecordedStatus * status),              \
+    (event, status))                                                                                     \
+  X(aclError, aclrtSynchronizeEvent, (aclrtEvent event), (event))                                        \
+  X(aclError, aclrtEventElapsedTime, (float* ms, aclrtEvent start, aclrtEvent end), (ms, start, end))   \
+  X(aclError, aclrtSubscribeReport, (uint64_t threadId, aclrtStream stream), (threadId, stream))         \
+  X(aclError, aclrtUnSubscribeReport, (uint64_t threadId, aclrtStream stream), (threadId, stream))       \
+  X(aclError, aclrtProcessReport, (int32_t timeout), (timeout))                                          \
+  X(aclError, aclrtLaunchCallback,                                                                       \
+    (aclrtCallback fn, void* userData, aclrtCallbackBlockType blockType, aclrtStream stream),            \
+    (fn, userData, blockType, stream))

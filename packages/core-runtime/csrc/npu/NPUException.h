@@ -1,0 +1,22 @@
+// The one way torch-npu reports a failed CANN call.
+#pragma once
+
+#include <c10/util/Exception.h>
+
+#include "acl/acl_base.h"
+
+namespace torch_npu::npu {
+
+// Raises c10::Error (or c10::OutOfMemoryError for memory-allocation codes)
+// with the call's text, the CANN error code and CANN's recent-error message.
+[[noreturn]] void throwAclError(aclError error, const char* call, const char* file, int line);
+
+}  // namespace torch_npu::npu
+
+#define NPU_CHECK(expr)                                                         \
+  do {                                                                          \
+    const aclError torch_npu_acl_error = (expr);                                \
+    if (C10_UNLIKELY(torch_npu_acl_error != ACL_SUCCESS)) {                     \
+      ::torch_npu::npu::throwAclError(torch_npu_acl_error, #expr, __FILE__, __LINE__); \
+    }                                                                           \
+  } while (0)
