@@ -16,6 +16,8 @@ void set_device(c10::DeviceIndex device);
 c10::DeviceIndex exchange_device(c10::DeviceIndex device);
 // Raises "Invalid device index" style errors for out-of-range indices.
 void check_device_index(c10::DeviceIndex device);
+// True once this process has made `device` current at least once.
+bool has_primary_context(c10::DeviceIndex device) noexcept;
 // Blocks until every stream of the current device has finished.
 void device_synchronize();
 

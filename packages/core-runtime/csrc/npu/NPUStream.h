@@ -47,3 +47,10 @@ void setCurrentNPUStream(NPUStream stream);
 NPUStream getStreamFromExternal(aclrtStream stream, c10::DeviceIndex device);
 
 }  // namespace torch_npu::npu
+
+template <>
+struct std::hash<torch_npu::npu::NPUStream> {
+  size_t operator()(const torch_npu::npu::NPUStream& stream) const noexcept {
+    return std::hash<c10::Stream>{}(stream.unwrap());
+  }
+};

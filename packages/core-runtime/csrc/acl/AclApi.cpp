@@ -1,0 +1,99 @@
+#include "acl/AclApi.h"
+
+#include <dlfcn.h>
+
+#include <mutex>
+#include <optional>
+
+#include <c10/util/Exception.h>
+
+#include "acl/RuntimeLocator.h"
+
+namespace torch_npu::acl {
+namespace {
+
+// Owns the dlopen handle of the runtime library; symbols stay valid for the
+// life of the process, so the handle is intentionally never closed.
+struct LoadedRuntime {
+  RuntimeInfo info;
+  void* handle = nullptr;
+#define TORCH_NPU_ACL_POINTER(ret, name, params, args) ret(*name) params = nullptr;
+  TORCH_NPU_ACL_RUNTIME_SYMBOLS(TORCH_NPU_ACL_POINTER)
+#undef TORCH_NPU_ACL_POINTER
+};
+
+std::string cannVersionOf(const LoadedRuntime& runtime, const std::string& from_install_info) {
+  aclCANNPackageVersion version{};
+  if (runtime.aclsysGetCANNVersion != nullptr &&
+      runtime.aclsysGetCANNVersion(ACL_PKG_NAME_CANN, &version) == ACL_SUCCESS && version.version[0] != '\0') {
+    return version.version;
+  }
+  return from_install_info;
+}
+
+LoadedRuntime load() {
+  const RuntimeLocation location = locateRuntime();
+  LoadedRuntime runtime;
+  runtime.handle = dlopen(location.library.c_str(), RTLD_NOW | RTLD_LOCAL);
+  TORCH_CHECK(runtime.handle != nullptr, "torch_npu could not load the ",
+              location.is_simulator ? "bundled NPU simulator" : "CANN runtime", " from ", location.library, ": ",
+              dlerror());
+  std::string missing;
+#define TORCH_NPU_ACL_RESOLVE(ret, name, params, args)                                \
+  runtime.name = reinterpret_cast<ret(*) params>(dlsym(runtime.handle, #name));        \
+  if (runtime.name == nullptr) {                                                       \
+    missing += std::string(missing.empty() ? "" : ", ") + #name;                       \
+  }
+  TORCH_NPU_ACL_RUNTIME_SYMBOLS(TORCH_NPU_ACL_RESOLVE)
+#undef TORCH_NPU_ACL_RESOLVE
+  TORCH_CHECK(missing.empty(), "The runtime library ", location.library,
+              " lacks CANN functions torch_npu needs: ", missing, ". Install a CANN toolkit that provides them.");
+  runtime.info = RuntimeInfo{location.is_simulator, location.library,
+                             cannVersionOf(runtime, location.cann_version), location.toolkit_home};
+  return runtime;
+}
+
+// Loaded once; a failure is remembered and re-raised with the same reason.
+const LoadedRuntime& runtime() {
+  static std::once_flag once;
+  static std::optional<LoadedRuntime> loaded;
+  static std::string failure;
+  std::call_once(once, [] {
+    try {
+      loaded.emplace(load());
+    } catch (const c10::Error& error) {
+      failure = error.what_without_backtrace();
+    }
+  });
+  TORCH_CHECK(loaded.has_value(), failure);
+  return *loaded;
+}
+
+}  // namespace
+
+#define TORCH_NPU_DEFINE_ACL_FORWARD(ret, name, params, args) \
+  ret name params {                                           \
+    return runtime().name args;                               \
+  }
+TORCH_NPU_ACL_RUNTIME_SYMBOLS(TORCH_NPU_DEFINE_ACL_FORWARD)
+#undef TORCH_NPU_DEFINE_ACL_FORWARD
+
+const RuntimeInfo& runtimeInfo() {
+  return runtime().info;
+}
+
+void* resolveSymbol(const char* library, const char* name) {
+  const LoadedRuntime& loaded = runtime();
+  if (void* symbol = dlsym(loaded.handle, name)) {
+    return symbol;
+  }
+  if (loaded.info.is_simulator || library == nullptr) {
+    return nullptr;
+  }
+  // On a real toolkit, op and collective libraries sit beside libascendcl.so.
+  const std::string path = loaded.info.toolkit_home + "/lib64/" + library;
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  return handle == nullptr ? nullptr : dlsym(handle, name);
+}
+
+}  // namespace torch_npu::acl

@@ -1,0 +1,132 @@
+// copy_ between CPU and NPU and between NPUs (_copy_from and
+// _copy_from_and_resize): one memcpy when the bytes already line up, host
+// staging (HostMirror.h) otherwise.
+#include <ATen/ops/empty_strided.h>
+#include <torch/library.h>
+
+#include "acl/AclApi.h"
+#include "aten/HostMirror.h"
+#include "npu/NPUException.h"
+#include "npu/NPUGuardImpl.h"
+#include "npu/NPUHostAllocator.h"
+#include "npu/NPUStream.h"
+
+namespace torch_npu::aten {
+namespace {
+
+// True when dst's bytes are exactly src's bytes: same dtype, same geometry,
+// dense, and the same lazy conj/neg interpretation.
+bool bytesLineUp(const at::Tensor& src, const at::Tensor& dst) {
+  return src.scalar_type() == dst.scalar_type() && src.sizes() == dst.sizes() && src.strides() == dst.strides() &&
+         src.is_non_overlapping_and_dense() && src.is_conj() == dst.is_conj() && src.is_neg() == dst.is_neg();
+}
+
+size_t spanBytes(const at::Tensor& tensor) {
+  return at::detail::computeStorageNbytes(tensor.sizes(), tensor.strides(), tensor.element_size());
+}
+
+void memcpyOnStream(void* dst, const void* src, size_t bytes, aclrtMemcpyKind kind, const npu::NPUStream& stream) {
+  if (bytes > 0) {
+    NPU_CHECK(acl::aclrtMemcpyAsync(dst, bytes, src, bytes, kind, stream));
+  }
+}
+
+void copyHostToDevice(const at::Tensor& src, const at::Tensor& dst, bool non_blocking) {
+  const npu::NPUGuard guard(dst.device());
+  const npu::NPUStream stream = npu::getCurrentNPUStream();
+  if (!dst.is_non_overlapping_and_dense()) {
+    at::Tensor mirror = readToHost(dst, stream);
+    mirror.copy_(src);
+    writeFromHost(mirror, dst, stream);
+    return;
+  }
+  if (bytesLineUp(src, dst)) {
+    memcpyOnStream(dst.data_ptr(), src.const_data_ptr(), spanBytes(dst), ACL_MEMCPY_HOST_TO_DEVICE, stream);
+    if (npu::isPinnedPointer(src.const_data_ptr())) {
+      recordPinnedUse(src, stream);
+      if (non_blocking) {
+        return;
+      }
+    }
+    stream.synchronize();  // pageable or blocking: the caller may reuse src right away
+    return;
+  }
+  // Convert on the CPU into pinned staging laid out like dst, then one async memcpy.
+  at::Tensor staging = emptyPinned(dst.sizes(), dst.strides(), dst.scalar_type());
+  staging.copy_(src);
+  if (dst.is_conj()) {
+    staging.conj_physical_();
+  }
+  if (dst.is_neg()) {
+    staging.neg_();
+  }
+  memcpyOnStream(dst.data_ptr(), staging.const_data_ptr(), spanBytes(dst), ACL_MEMCPY_HOST_TO_DEVICE, stream);
+  recordPinnedUse(staging, stream);
+}
+
+void copyDeviceToHost(const at::Tensor& src, const at::Tensor& dst, bool non_blocking) {
+  const npu::NPUGuard guard(src.device());
+  const npu::NPUStream stream = npu::getCurrentNPUStream();
+  if (bytesLineUp(src, dst)) {
+    memcpyOnStream(dst.mutable_data_ptr(), src.const_data_ptr(), spanBytes(src), ACL_MEMCPY_DEVICE_TO_HOST, stream);
+    if (!(non_blocking && npu::isPinnedPointer(dst.const_data_ptr()))) {
+      stream.synchronize();
+    }
+    return;
+  }
+  dst.copy_(readToHost(src, stream));
+}
+
+void copyDeviceToDevice(const at::Tensor& src, const at::Tensor& dst) {
+  if (src.device() != dst.device()) {
+    // Order after the work that produced src on its own device.
+    const npu::NPUGuard guard(src.device());
+    npu::getCurrentNPUStream().synchronize();
+  }
+  const npu::NPUGuard guard(dst.device());
+  const npu::NPUStream stream = npu::getCurrentNPUStream();
+  if (bytesLineUp(src, dst)) {
+    memcpyOnStream(dst.data_ptr(), src.const_data_ptr(), spanBytes(dst), ACL_MEMCPY_DEVICE_TO_DEVICE, stream);
+    return;
+  }
+  const at::Tensor host_src = [&] {
+    const npu::NPUGuard source_guard(src.device());
+    return readToHost(src, npu::getCurrentNPUStream());
+  }();
+  copyHostToDevice(host_src, dst, /*non_blocking=*/true);
+}
+
+at::Tensor copy_from(const at::Tensor& self, const at::Tensor& dst, bool non_blocking) {
+  TORCH_CHECK(self.defined() && dst.defined(), "copy_ needs defined tensors");
+  if (self.numel() == 0) {
+    return dst;
+  }
+  const bool from_npu = self.is_privateuseone();
+  const bool to_npu = dst.is_privateuseone();
+  TORCH_CHECK(from_npu || self.is_cpu(), "Copying to an NPU tensor from ", self.device(), " is not supported");
+  TORCH_CHECK(to_npu || dst.is_cpu(), "Copying from an NPU tensor to ", dst.device(), " is not supported");
+  // Broadcasting sources are expanded to dst's shape first, as copy_ allows.
+  const at::Tensor src = self.sizes() == dst.sizes() ? self : self.expand(dst.sizes());
+  if (from_npu && to_npu) {
+    copyDeviceToDevice(src, dst);
+  } else if (to_npu) {
+    copyHostToDevice(src, dst, non_blocking);
+  } else {
+    copyDeviceToHost(src, dst, non_blocking);
+  }
+  return dst;
+}
+
+at::Tensor copy_from_and_resize(const at::Tensor& self, const at::Tensor& dst) {
+  dst.resize_(self.sizes());
+  return copy_from(self, dst, false);
+}
+
+}  // namespace
+
+TORCH_LIBRARY_IMPL(aten, PrivateUse1, m) {
+  m.impl("_copy_from", TORCH_FN(copy_from));
+  m.impl("_copy_from_and_resize", TORCH_FN(copy_from_and_resize));
+}
+
+}  // namespace torch_npu::aten

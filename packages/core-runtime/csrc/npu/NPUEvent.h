@@ -1,0 +1,54 @@
+// An owning CANN event handle, in the shape of ATen's CUDAEvent: created on
+// first record, destroyed with the object, movable, not copyable.
+#pragma once
+
+#include <utility>
+
+#include "acl/AclApi.h"
+#include "npu/NPUException.h"
+#include "npu/NPUStream.h"
+
+namespace torch_npu::npu {
+
+class NPUEvent {
+ public:
+  explicit NPUEvent(bool enable_timing = false) : enable_timing_(enable_timing) {}
+  NPUEvent(const NPUEvent&) = delete;
+  NPUEvent& operator=(const NPUEvent&) = delete;
+  NPUEvent(NPUEvent&& other) noexcept { *this = std::move(other); }
+  NPUEvent& operator=(NPUEvent&& other) noexcept {
+    std::swap(event_, other.event_);
+    std::swap(enable_timing_, other.enable_timing_);
+    return *this;
+  }
+  ~NPUEvent() {
+    if (event_ != nullptr) {
+      acl::aclrtDestroyEvent(event_);
+    }
+  }
+
+  void record(const NPUStream& stream) {
+    if (event_ == nullptr) {
+      NPU_CHECK(acl::aclrtCreateEventWithFlag(&event_, enable_timing_ ? ACL_EVENT_TIME_LINE : ACL_EVENT_SYNC));
+    }
+    NPU_CHECK(acl::aclrtRecordEvent(event_, stream.stream()));
+  }
+
+  // True when never recorded or when the recorded work has completed.
+  bool query() const {
+    if (event_ == nullptr) {
+      return true;
+    }
+    aclrtEventRecordedStatus status = ACL_EVENT_RECORDED_STATUS_NOT_READY;
+    NPU_CHECK(acl::aclrtQueryEventStatus(event_, &status));
+    return status == ACL_EVENT_RECORDED_STATUS_COMPLETE;
+  }
+
+  aclrtEvent handle() const { return event_; }
+
+ private:
+  aclrtEvent event_ = nullptr;
+  bool enable_timing_ = false;
+};
+
+}  // namespace torch_npu::npu

@@ -1,0 +1,53 @@
+#include "npu/NPUException.h"
+
+#include <string>
+
+#include "acl/AclApi.h"
+
+namespace torch_npu::npu {
+namespace {
+
+const char* describe(aclError error) {
+  switch (error) {
+    case ACL_ERROR_INVALID_PARAM:
+    case ACL_ERROR_RT_PARAM_INVALID:
+      return "Parameter verification failed.";
+    case ACL_ERROR_UNINITIALIZE:
+      return "ACL uninitialized.";
+    case ACL_ERROR_REPEAT_INITIALIZE:
+      return "ACL initialized repeatedly.";
+    case ACL_ERROR_RT_INVALID_DEVICEID:
+      return "Invalid device ID.";
+    case ACL_ERROR_RT_MEMORY_ALLOCATION:
+      return "Memory allocation failed.";
+    case ACL_ERROR_RT_MEMORY_FREE:
+      return "Memory release failed.";
+    case ACL_ERROR_RT_FEATURE_NOT_SUPPORT:
+      return "Feature not supported.";
+    default:
+      return "CANN runtime error.";
+  }
+}
+
+}  // namespace
+
+void throwAclError(aclError error, const char* call, const char* file, int line) {
+  std::string recent;
+  try {
+    const char* message = acl::aclGetRecentErrMsg();
+    recent = message != nullptr ? message : "";
+  } catch (const c10::Error&) {
+    // The runtime itself is unavailable; the code says enough.
+  }
+  std::string text = std::string("NPU function error: ") + call + ", error code is " + std::to_string(error) +
+                     "\n[Error]: " + describe(error);
+  if (!recent.empty()) {
+    text += "\n" + recent;
+  }
+  if (error == ACL_ERROR_RT_MEMORY_ALLOCATION) {
+    throw c10::OutOfMemoryError(c10::SourceLocation{"throwAclError", file, static_cast<uint32_t>(line)}, text);
+  }
+  throw c10::Error(c10::SourceLocation{"throwAclError", file, static_cast<uint32_t>(line)}, text);
+}
+
+}  // namespace torch_npu::npu

@@ -1,0 +1,102 @@
+#include "npu/NPUHostAllocator.h"
+
+#include <map>
+#include <mutex>
+
+#include "acl/AclApi.h"
+#include "npu/NPUEvent.h"
+#include "npu/NPUException.h"
+#include "npu/NPURuntime.h"
+#include "npu/NPUStream.h"
+
+namespace torch_npu::npu {
+namespace {
+
+// Base address -> size of every live pinned allocation, for isPinnedPointer.
+class PinnedRanges {
+ public:
+  void add(void* base, size_t size) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ranges_[reinterpret_cast<uintptr_t>(base)] = size;
+  }
+  void remove(void* base) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ranges_.erase(reinterpret_cast<uintptr_t>(base));
+  }
+  bool contains(const void* ptr) const {
+    const auto address = reinterpret_cast<uintptr_t>(ptr);
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto next = ranges_.upper_bound(address);
+    if (next == ranges_.begin()) {
+      return false;
+    }
+    --next;
+    return address < next->first + next->second;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<uintptr_t, size_t> ranges_;
+};
+
+PinnedRanges& pinnedRanges() {
+  static PinnedRanges ranges;
+  return ranges;
+}
+
+using Block = at::HostBlock<NPUStream>;
+
+struct NPUHostAllocatorImpl final : public at::CachingHostAllocatorImpl<NPUStream, NPUEvent> {
+ private:
+  void allocate_host_memory(size_t size, void** ptr) override {
+    ensureRuntimeInitialized();
+    NPU_CHECK(acl::aclrtMallocHost(ptr, size));
+    pinnedRanges().add(*ptr, size);
+  }
+
+  void free_block(Block* block) override {
+    pinnedRanges().remove(block->ptr_);
+    NPU_CHECK(acl::aclrtFreeHost(block->ptr_));
+  }
+
+  void record_stream(std::optional<std::vector<NPUEvent>>& events, NPUStream stream) override {
+    NPUEvent event;
+    event.record(stream);
+    events->push_back(std::move(event));
+  }
+
+  bool query_event(NPUEvent& event) override { return event.query(); }
+
+  NPUStream get_current_stream() const override { return getCurrentNPUStream(); }
+
+  bool stream_is_capturing(NPUStream) const override { return false; }
+};
+
+void deletePinned(void* ctx);
+
+struct NPUHostAllocator final : public at::CachingHostAllocatorInterface<NPUHostAllocatorImpl, deletePinned> {};
+
+NPUHostAllocator& hostAllocator() {
+  static NPUHostAllocator allocator;
+  return allocator;
+}
+
+void deletePinned(void* ctx) {
+  hostAllocator().free(ctx);
+}
+
+struct RegisterHostAllocator {
+  RegisterHostAllocator() { at::setHostAllocator(c10::DeviceType::PrivateUse1, &hostAllocator()); }
+} register_host_allocator;
+
+}  // namespace
+
+at::HostAllocator* getNPUHostAllocator() {
+  return &hostAllocator();
+}
+
+bool isPinnedPointer(const void* ptr) {
+  return pinnedRanges().contains(ptr);
+}
+
+}  // namespace torch_npu::npu

@@ -1,0 +1,43 @@
+#include "npu/NPUStream.h"
+#include "python/Bindings.h"
+
+namespace torch_npu::python {
+namespace py = pybind11;
+
+namespace {
+
+// Streams cross into python as (stream_id, device_index, device_type), the
+// triple torch.Stream is constructed from.
+using StreamTriple = std::tuple<int64_t, int64_t, int64_t>;
+
+StreamTriple pack(const npu::NPUStream& stream) {
+  return {stream.id(), stream.device_index(), static_cast<int64_t>(stream.device().type())};
+}
+
+npu::NPUStream unpack(int64_t stream_id, int64_t device_index, int64_t device_type) {
+  return npu::NPUStream(c10::Stream::unpack3(stream_id, static_cast<c10::DeviceIndex>(device_index),
+                                             static_cast<c10::DeviceType>(device_type)));
+}
+
+}  // namespace
+
+void initStreamBindings(py::module_& m) {
+  m.def("_npu_getCurrentStream", [](c10::DeviceIndex device) { return pack(npu::getCurrentNPUStream(device)); });
+  m.def("_npu_getDefaultStream", [](c10::DeviceIndex device) { return pack(npu::getDefaultNPUStream(device)); });
+  m.def("_npu_getStreamFromPool",
+        [](bool high_priority, c10::DeviceIndex device) { return pack(npu::getStreamFromPool(high_priority, device)); });
+  m.def("_npu_getStreamFromExternal", [](uintptr_t handle, c10::DeviceIndex device) {
+    return pack(npu::getStreamFromExternal(reinterpret_cast<aclrtStream>(handle), device));
+  });
+  m.def("_npu_setStream", [](int64_t stream_id, int64_t device_index, int64_t device_type) {
+    npu::setCurrentNPUStream(unpack(stream_id, device_index, device_type));
+  });
+  m.def("_npu_streamHandle", [](int64_t stream_id, int64_t device_index, int64_t device_type) {
+    return reinterpret_cast<uintptr_t>(unpack(stream_id, device_index, device_type).stream());
+  });
+  m.def("_npu_streamPriority", [](int64_t stream_id, int64_t device_index, int64_t device_type) {
+    return unpack(stream_id, device_index, device_type).priority();
+  });
+}
+
+}  // namespace torch_npu::python
