@@ -8,6 +8,8 @@
 #include <mutex>
 #include <unordered_map>
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include "npu/NPUGenerator.h"
 
 namespace torch_npu::aten {

@@ -22,7 +22,6 @@ void ensureStorageFits(at::Tensor& self) {
 
 const at::Tensor& resize_(const at::Tensor& self, c10::IntArrayRef size,
                           std::optional<at::MemoryFormat> memory_format) {
-  TORCH_CHECK(!self.has_names(), "resize_ is not allowed on a Tensor with named dimensions");
   const npu::NPUGuard guard(self.device());
   at::TensorImpl* impl = self.unsafeGetTensorImpl();
   impl->set_sizes_contiguous(size);

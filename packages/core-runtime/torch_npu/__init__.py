@@ -1,0 +1,35 @@
+"""torch_npu: the Ascend NPU backend for PyTorch.
+
+Importing this package (which ``import torch`` does by itself through the
+``torch.backends`` entry point) registers the ``npu`` device: ``torch.npu``,
+``Tensor.npu()``, ``Module.npu()``, ``torch.device("npu")`` and the rest. Without
+a CANN toolkit on the machine, the bundled NPU simulator provides the devices.
+"""
+
+import torch
+
+from torch_npu._version_check import check_torch_version
+
+check_torch_version()
+
+import torch_npu._C  # noqa: E402  (loads libtorch_npu, which registers the backend)
+from torch_npu import npu  # noqa: E402
+
+__all__ = ["npu"]
+
+
+def _register_backend() -> None:
+    torch.utils.rename_privateuse1_backend("npu")
+    torch._register_device_module("npu", npu)
+    torch.utils.generate_methods_for_privateuse1_backend(for_tensor=True, for_module=True, for_storage=True)
+
+
+_register_backend()
+
+
+def _autoload() -> None:
+    """Entry point of the ``torch.backends`` group: ``import torch`` calls it.
+
+    Importing this module already registered everything, so there is nothing
+    left to do here.
+    """

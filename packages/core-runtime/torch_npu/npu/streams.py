@@ -1,0 +1,167 @@
+"""NPU streams and events: torch.Stream / torch.Event for device 'npu', plus the torch.cuda-style helpers."""
+
+from typing import Any, Optional
+
+import torch
+import torch_npu._C as _C
+
+from ._lazy import _device_index, _lazy_init
+
+__all__ = [
+    "Stream",
+    "Event",
+    "ExternalEvent",
+    "SyncLaunchStream",
+    "StreamContext",
+    "stream",
+    "set_stream",
+    "current_stream",
+    "default_stream",
+]
+
+
+class Stream(torch.Stream):
+    """An NPU stream: an ordered queue of device work.
+
+    ``Stream(device=None, priority=0)`` hands out a stream of the device's
+    pool; a negative priority takes the high-priority pool.
+    """
+
+    def __new__(cls, device: Any = None, priority: int = 0, **kwargs: Any) -> "Stream":
+        if kwargs.get("stream_id") is not None:
+            return super().__new__(cls, **kwargs)
+        _lazy_init()
+        stream_id, device_index, device_type = _C._npu_getStreamFromPool(priority < 0, _device_index(device))
+        return super().__new__(cls, stream_id=stream_id, device_index=device_index, device_type=device_type)
+
+    @property
+    def npu_stream(self) -> int:
+        """The runtime's handle of this stream (an aclrtStream), as an integer."""
+        return _C._npu_streamHandle(self.stream_id, self.device_index, self.device_type)
+
+    @property
+    def priority(self) -> int:
+        """-1 for a high-priority stream, 0 otherwise."""
+        return _C._npu_streamPriority(self.stream_id, self.device_index, self.device_type)
+
+    def __repr__(self) -> str:
+        return f"<torch_npu.npu.Stream device=npu:{self.device_index} npu_stream={self.npu_stream:#x}>"
+
+
+class SyncLaunchStream(Stream):
+    """A stream whose work completes before each launch returns to the caller.
+
+    Every method that enqueues work through this object waits for it, which is
+    what debugging a suspected race needs. Work enqueued by operators while it
+    is current is synchronized when the context made by ``torch.npu.stream``
+    exits.
+    """
+
+    def __new__(cls, device: Any = None, **kwargs: Any) -> "SyncLaunchStream":
+        return super().__new__(cls, device, 0, **kwargs)
+
+    def wait_event(self, event: torch.Event) -> None:
+        super().wait_event(event)
+        self.synchronize()
+
+    def wait_stream(self, stream: torch.Stream) -> None:
+        super().wait_stream(stream)
+        self.synchronize()
+
+    def record_event(self, event: Optional[torch.Event] = None) -> torch.Event:
+        recorded = super().record_event(event)
+        self.synchronize()
+        return recorded
+
+
+def _wrap(triple: "tuple[int, int, int]") -> Stream:
+    stream_id, device_index, device_type = triple
+    return Stream(stream_id=stream_id, device_index=device_index, device_type=device_type)
+
+
+class Event(torch.Event):
+    """An NPU event: a marker in a stream to wait on, query or time."""
+
+    def __new__(
+        cls, enable_timing: bool = False, blocking: bool = False, interprocess: bool = False
+    ) -> "Event":
+        if interprocess:
+            raise NotImplementedError("Interprocess NPU events are not supported yet.")
+        return super().__new__(cls, device="npu", enable_timing=enable_timing, blocking=blocking)
+
+    def record(self, stream: Optional[torch.Stream] = None) -> None:
+        """Records the event on `stream` (default: the current stream)."""
+        super().record(current_stream() if stream is None else stream)
+
+    def wait(self, stream: Optional[torch.Stream] = None) -> None:
+        """Makes `stream` (default: the current stream) wait for this event."""
+        super().wait(current_stream() if stream is None else stream)
+
+    def __repr__(self) -> str:
+        return f"<torch_npu.npu.Event device=npu:{self.device.index}>"
+
+
+class ExternalEvent(Event):
+    """An event recorded and waited on explicitly across streams, as torch_npu's ExternalEvent.
+
+    It always times its records, so ``elapsed_time`` works between two of them.
+    """
+
+    def __new__(cls) -> "ExternalEvent":
+        return super().__new__(cls, enable_timing=True)
+
+
+def current_stream(device: Any = None) -> Stream:
+    """The calling thread's current stream of `device` (default: current device)."""
+    _lazy_init()
+    return _wrap(_C._npu_getCurrentStream(_device_index(device)))
+
+
+def default_stream(device: Any = None) -> Stream:
+    """The default stream of `device` (default: current device)."""
+    _lazy_init()
+    return _wrap(_C._npu_getDefaultStream(_device_index(device)))
+
+
+def set_stream(stream: Optional[torch.Stream]) -> None:
+    """Makes `stream` current on its device for the calling thread (None: no-op)."""
+    if stream is None:
+        return
+    _lazy_init()
+    _C._npu_setStream(stream.stream_id, stream.device_index, stream.device_type)
+
+
+class StreamContext:
+    """Context manager that makes `stream` current (and its device current) while inside."""
+
+    def __init__(self, stream: Optional[torch.Stream]) -> None:
+        self.stream = stream
+        self._previous_stream: Optional[Stream] = None
+        self._previous_device_stream: Optional[Stream] = None
+        self._previous_device = -1
+
+    def __enter__(self) -> None:
+        if self.stream is None:
+            return
+        _lazy_init()
+        self._previous_device = _C._npu_getDevice()
+        self._previous_stream = current_stream(self._previous_device)
+        if self.stream.device_index != self._previous_device:
+            self._previous_device_stream = current_stream(self.stream.device_index)
+            _C._npu_setDevice(self.stream.device_index)
+        set_stream(self.stream)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.stream is None:
+            return
+        if isinstance(self.stream, SyncLaunchStream):
+            self.stream.synchronize()
+        if self._previous_device_stream is not None:
+            set_stream(self._previous_device_stream)
+        _C._npu_setDevice(self._previous_device)
+        set_stream(self._previous_stream)
+
+
+def stream(stream: Optional[torch.Stream]) -> StreamContext:
+    """``with torch.npu.stream(s):`` runs the block with `s` as the current stream."""
+    return StreamContext(stream)
