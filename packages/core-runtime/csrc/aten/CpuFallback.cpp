@@ -55,6 +55,33 @@ std::optional<c10::Device> npuDeviceOf(const torch::jit::Stack& stack, size_t fi
   return std::nullopt;
 }
 
+// Running on the CPU would silently accept operands on different NPUs; the
+// device would refuse them, so the fallback does too.
+void checkSingleNpuDevice(const torch::jit::Stack& stack, size_t first, size_t count) {
+  std::optional<c10::Device> seen;
+  auto check = [&](const at::Tensor& tensor) {
+    if (!tensor.defined() || !tensor.is_privateuseone()) {
+      return;
+    }
+    if (!seen.has_value()) {
+      seen = tensor.device();
+    }
+    TORCH_CHECK(*seen == tensor.device(),
+                "Expected all tensors to be on the same device, but found at least two devices, ", *seen, " and ",
+                tensor.device(), "!");
+  };
+  for (size_t i = first; i < first + count; ++i) {
+    const c10::IValue& value = stack[i];
+    if (value.isTensor()) {
+      check(value.toTensor());
+    } else if (value.isTensorList()) {
+      for (const at::Tensor& tensor : value.toTensorList().vec()) {
+        check(tensor);
+      }
+    }
+  }
+}
+
 // Random ops running on the CPU still draw from the NPU generator: each call
 // consumes numbers of the NPU generator's stream and seeds a CPU generator
 // from that position, so seeded NPU runs are reproducible.
@@ -98,6 +125,8 @@ void npuCpuFallback(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
                "' is not currently supported on the NPU backend and will fall back to run on the CPU. "
                "This may have performance implications.");
   }
+  const size_t argument_count = op.schema().arguments().size();
+  checkSingleNpuDevice(*stack, stack->size() - argument_count, argument_count);
   substituteGenerators(op, *stack);
   at::native::cpu_fallback(op, stack);
 }

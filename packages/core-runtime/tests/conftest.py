@@ -1,0 +1,35 @@
+"""Shared helpers of the core-runtime tests.
+
+The tests import the *installed* torch_npu (run pytest from outside the
+source tree, as the README's test command and nox do).
+"""
+
+import os
+import subprocess
+import sys
+from typing import Dict, Optional
+
+import pytest
+import torch
+
+
+def run_python(code: str, env: Optional[Dict[str, str]] = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Runs `code` in a fresh interpreter with extra environment variables."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-c", code], env=full_env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+@pytest.fixture
+def npu() -> torch.device:
+    return torch.device("npu:0")
+
+
+@pytest.fixture(autouse=True)
+def _synchronize_after_test():
+    yield
+    if torch.npu.is_initialized():
+        for index in range(torch.npu.device_count()):
+            torch.npu.synchronize(index)

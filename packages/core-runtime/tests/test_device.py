@@ -1,0 +1,131 @@
+"""Device management, runtime selection and the errors of bad device input."""
+
+import os
+import pathlib
+
+import pytest
+import torch
+import torch_npu
+
+from conftest import run_python
+
+
+def test_default_simulator_has_two_devices():
+    assert torch.npu.device_count() == 2
+    assert torch.accelerator.device_count() == 2
+    assert torch.accelerator.current_accelerator().type == "npu"
+
+
+def test_set_device_and_context_manager():
+    torch.npu.set_device(1)
+    assert torch.npu.current_device() == 1
+    assert torch.empty(1, device="npu").device.index == 1
+    with torch.npu.device(0):
+        assert torch.npu.current_device() == 0
+    assert torch.npu.current_device() == 1
+    torch.npu.set_device("npu:0")
+    assert torch.npu.current_device() == 0
+
+
+def test_device_of_tensor():
+    tensor = torch.empty(1, device="npu:1")
+    with torch.npu.device_of(tensor):
+        assert torch.npu.current_device() == 1
+    assert torch.npu.current_device() == 0
+
+
+def test_invalid_device_index_is_a_clear_error():
+    with pytest.raises((RuntimeError, IndexError), match="Invalid device index: npu:7"):
+        torch.npu.set_device(7)
+    with pytest.raises((RuntimeError, IndexError), match="Invalid device index"):
+        torch.empty(1, device="npu:5")
+    assert torch.npu.current_device() == 0
+
+
+def test_device_name_and_properties_name_the_simulator():
+    name = torch.npu.get_device_name(0)
+    assert "simulated" in name and name.startswith("Ascend")
+    properties = torch.npu.get_device_properties(0)
+    assert properties.total_memory == 8192 * 1024 * 1024
+    assert properties.is_simulator
+    assert properties.cann_version == "8.5.0"
+    assert torch.npu.get_device_capability(0) == (properties.major, properties.minor)
+    assert torch.npu.get_cann_version() == "8.5.0"
+
+
+def test_mem_get_info_reports_capacity():
+    free, total = torch.npu.mem_get_info(0)
+    assert total == 8192 * 1024 * 1024
+    assert 0 < free <= total
+
+
+def test_peer_access_and_utilization():
+    assert torch.npu.can_device_access_peer(0, 1)
+    assert 0 <= torch.npu.utilization(0) <= 100
+
+
+def test_cross_device_operands_are_rejected():
+    a = torch.ones(2, device="npu:0")
+    b = torch.ones(2, device="npu:1")
+    with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+        torch.mul(a, b)
+
+
+def test_device_count_is_configurable_and_visible_devices_filter():
+    result = run_python(
+        "import torch; print(torch.npu.device_count())", env={"TORCH_NPU_SIM_DEVICE_COUNT": "4"}
+    )
+    assert result.stdout.strip() == "4", result.stderr
+    result = run_python(
+        "import torch; print(torch.npu.device_count())",
+        env={"TORCH_NPU_SIM_DEVICE_COUNT": "4", "ASCEND_RT_VISIBLE_DEVICES": "1,3"},
+    )
+    assert result.stdout.strip() == "2", result.stderr
+
+
+def test_asking_for_real_cann_without_a_toolkit_names_what_was_searched(tmp_path):
+    result = run_python(
+        "import torch; torch.npu.init()",
+        env={"TORCH_NPU_RUNTIME": "cann", "ASCEND_HOME_PATH": str(tmp_path / "nowhere"), "HOME": str(tmp_path)},
+    )
+    assert result.returncode != 0
+    assert "none was found" in result.stderr
+    assert str(tmp_path / "nowhere" / "lib64" / "libascendcl.so") in result.stderr
+    assert "/usr/local/Ascend/ascend-toolkit/latest/lib64/libascendcl.so" in result.stderr
+
+
+def _fake_toolkit(root: pathlib.Path, version: str) -> pathlib.Path:
+    """A directory laid out like a CANN toolkit whose runtime is the simulator."""
+    simulator = pathlib.Path(torch_npu.__file__).parent / "lib" / "libascendcl_sim.so"
+    (root / "lib64").mkdir(parents=True)
+    (root / "lib64" / "libascendcl.so").symlink_to(simulator)
+    arch = os.uname().machine + "-linux"
+    (root / arch).mkdir()
+    (root / arch / "ascend_toolkit_install.info").write_text(f"package_name=Ascend-cann-toolkit\nversion={version}\n")
+    return root
+
+
+def test_a_toolkit_found_through_ascend_home_path_is_used(tmp_path):
+    home = _fake_toolkit(tmp_path / "toolkit", "8.5.0")
+    result = run_python(
+        "import torch, torch_npu\n"
+        "info = torch_npu.npu._get_runtime_info()\n"
+        "print(info['is_simulator'], info['toolkit_home'], torch.npu.get_device_name(0))",
+        env={"ASCEND_HOME_PATH": str(home)},
+    )
+    assert result.returncode == 0, result.stderr
+    is_simulator, toolkit_home, name = result.stdout.split(maxsplit=2)
+    assert is_simulator == "False"
+    assert toolkit_home == str(home)
+    assert "simulated" not in name
+
+
+def test_mismatched_cann_version_is_refused_with_what_to_install(tmp_path):
+    home = _fake_toolkit(tmp_path / "toolkit", "8.3.RC1")
+    result = run_python(
+        "import torch; torch.ones(1, device='npu')",
+        env={"ASCEND_HOME_PATH": str(home), "TORCH_NPU_SIM_CANN_VERSION": "8.3.RC1"},
+    )
+    assert result.returncode != 0
+    assert "built for CANN 8.5.0" in result.stderr
+    assert "8.3.RC1" in result.stderr

@@ -1,0 +1,133 @@
+"""Streams and events: ordering and cross-stream waits under real concurrency."""
+
+import threading
+
+import pytest
+import torch
+
+BIG = 8 * 1024 * 1024  # 32 MiB of float32: long enough that a missing wait shows
+
+
+def test_current_default_and_pool_streams():
+    default = torch.npu.default_stream()
+    assert torch.npu.current_stream() == default
+    side = torch.npu.Stream()
+    assert side != default and side.device_index == 0
+    with torch.npu.stream(side):
+        assert torch.npu.current_stream() == side
+    assert torch.npu.current_stream() == default
+    assert torch.npu.Stream(priority=-1).priority == -1
+    other = torch.npu.Stream(device=1)
+    with torch.npu.stream(other):
+        assert torch.npu.current_device() == 1
+        assert torch.npu.current_stream() == other
+    assert torch.npu.current_device() == 0
+
+
+def test_generic_torch_stream_and_event_work_for_npu():
+    stream = torch.Stream(device="npu")
+    assert stream.device.type == "npu"
+    event = torch.Event(device="npu", enable_timing=True)
+    event.record(stream)
+    event.synchronize()
+    assert event.query()
+    assert torch.accelerator.current_stream().device.type == "npu"
+    torch.accelerator.synchronize()
+
+
+def test_work_on_one_stream_is_ordered():
+    stream = torch.npu.Stream()
+    host = torch.randn(BIG)
+    with torch.npu.stream(stream):
+        first = host.npu()
+        for _ in range(5):
+            second = torch.empty_like(first).copy_(first)
+            first = torch.empty_like(second).copy_(second)
+    stream.synchronize()
+    assert stream.query()
+    assert torch.equal(first.cpu(), host)
+
+
+def test_event_wait_orders_work_across_streams():
+    producer = torch.npu.Stream()
+    consumer = torch.npu.Stream()
+    host = torch.randn(BIG).pin_memory()
+    produced = torch.empty(BIG, device="npu")
+    copied = torch.empty(BIG, device="npu")
+    for _ in range(3):
+        with torch.npu.stream(producer):
+            produced.copy_(host, non_blocking=True)
+            ready = torch.npu.Event()
+            ready.record(producer)
+        with torch.npu.stream(consumer):
+            ready.wait(consumer)
+            copied.copy_(produced)
+        consumer.synchronize()
+        assert torch.equal(copied.cpu(), host)
+        host.add_(1)
+
+
+def test_wait_stream_and_elapsed_time():
+    first = torch.npu.Stream()
+    second = torch.npu.Stream()
+    start = torch.npu.Event(enable_timing=True)
+    end = torch.npu.Event(enable_timing=True)
+    data = torch.randn(BIG).npu()
+    start.record(first)
+    with torch.npu.stream(first):
+        moved = torch.empty_like(data).copy_(data)
+    end.record(first)
+    second.wait_stream(first)
+    with torch.npu.stream(second):
+        final = torch.empty_like(moved).copy_(moved)
+    second.synchronize()
+    assert end.query()
+    assert start.elapsed_time(end) > 0
+    assert torch.equal(final.cpu(), data.cpu())
+
+
+def test_elapsed_time_needs_timing_events():
+    start = torch.npu.Event()
+    end = torch.npu.Event()
+    start.record()
+    end.record()
+    end.synchronize()
+    with pytest.raises(RuntimeError):
+        start.elapsed_time(end)
+
+
+def test_streams_from_several_threads():
+    errors = []
+
+    def worker(seed):
+        try:
+            stream = torch.npu.Stream()
+            with torch.npu.stream(stream):
+                host = torch.full((1024, 256), float(seed))
+                device = host.npu()
+                for _ in range(20):
+                    device = torch.empty_like(device).copy_(device)
+            stream.synchronize()
+            assert torch.equal(device.cpu(), host)
+        except Exception as error:  # collected and re-raised in the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+
+
+def test_external_and_sync_launch_streams():
+    external = torch.npu.ExternalEvent()
+    external.record()
+    external.synchronize()
+    assert external.query()
+    stream = torch.npu.SyncLaunchStream()
+    data = torch.randn(BIG).npu()
+    with torch.npu.stream(stream):
+        moved = torch.empty_like(data).copy_(data)
+    assert stream.query()
+    assert torch.equal(moved.cpu(), data.cpu())
