@@ -1,0 +1,1112 @@
+// Caching allocator for NPU device memory.
+//
+// Design (after PyTorch's CUDACachingAllocator):
+// - Each device has one DeviceCachingAllocator behind one mutex.
+// - Device memory comes from aclrtMalloc in *segments*; a segment is cut into
+//   *blocks*, a doubly linked list in address order. Requests of at most
+//   1 MiB share 2 MiB segments (small pool); larger ones use the large pool.
+// - A freed block is merged with free neighbours and cached in its pool,
+//   keyed by (stream, size, address): it is only reused for the stream it was
+//   allocated on, because that stream may still have work queued against it.
+// - recordStream() notes extra streams; freeing such a block records an event
+//   on each and the block is cached only once all of them have completed.
+// - When aclrtMalloc fails, cached segments are returned to the device and the
+//   call is retried once before raising c10::OutOfMemoryError.
+#include "npu/NPUCachingAllocator.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <bit>
+#include <cstdint>
+#include <deque>
+#include <iomanip>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <set>
+#include <sstream>
+
+#include <c10/core/Allocator.h>
+#include <c10/util/Exception.h>
+#include <c10/util/flat_hash_map.h>
+
+#include "acl/AclApi.h"
+#include "npu/NPUAllocatorConfig.h"
+#include "npu/NPUException.h"
+#include "npu/NPUFunctions.h"
+#include "npu/NPUGuardImpl.h"
+
+namespace torch_npu::npu::NPUCachingAllocator {
+
+namespace {
+
+using c10::CachingAllocator::Stat;
+using c10::CachingAllocator::StatArray;
+using c10::CachingAllocator::StatType;
+using c10::CachingDeviceAllocator::BlockInfo;
+
+constexpr size_t kKiB = 1024;
+constexpr size_t kMiB = 1024 * kKiB;
+constexpr size_t kGiB = 1024 * kMiB;
+
+// Every block size is a multiple of this (and so is every block address).
+constexpr size_t kMinBlockSize = 512;
+// Largest request served from the small pool.
+constexpr size_t kSmallSize = 1 * kMiB;
+// Segment size of the small pool.
+constexpr size_t kSmallBuffer = 2 * kMiB;
+// Requests between kSmallSize and kMinLargeAlloc share segments of this size.
+constexpr size_t kLargeBuffer = 20 * kMiB;
+constexpr size_t kMinLargeAlloc = 10 * kMiB;
+// Larger requests get a segment of their own, rounded to this.
+constexpr size_t kRoundLarge = 2 * kMiB;
+// Beyond this, rounding could overflow size_t; no device has that much memory,
+// so such requests go straight to the out-of-memory error.
+constexpr size_t kMaxRequestSize = size_t{1} << 56;
+
+constexpr size_t kAggregateStat = static_cast<size_t>(StatType::AGGREGATE);
+
+size_t roundUp(size_t size, size_t multiple) {
+  return (size + multiple - 1) / multiple * multiple;
+}
+
+std::string formatSize(uint64_t size) {
+  std::ostringstream text;
+  text << std::fixed << std::setprecision(2);
+  if (size < kKiB) {
+    text << size << " bytes";
+  } else if (size < kMiB) {
+    text << static_cast<double>(size) / kKiB << " KiB";
+  } else if (size < kGiB) {
+    text << static_cast<double>(size) / kMiB << " MiB";
+  } else {
+    text << static_cast<double>(size) / kGiB << " GiB";
+  }
+  return text.str();
+}
+
+// Updates the aggregate entry and the entry of the block's pool together.
+void increaseStat(StatArray& stat, bool small_pool, size_t amount) {
+  stat[kAggregateStat].increase(amount);
+  stat[static_cast<size_t>(small_pool ? StatType::SMALL_POOL : StatType::LARGE_POOL)].increase(amount);
+}
+
+void decreaseStat(StatArray& stat, bool small_pool, size_t amount) {
+  stat[kAggregateStat].decrease(amount);
+  stat[static_cast<size_t>(small_pool ? StatType::SMALL_POOL : StatType::LARGE_POOL)].decrease(amount);
+}
+
+void adjustStat(StatArray& stat, bool small_pool, int64_t delta) {
+  if (delta > 0) {
+    increaseStat(stat, small_pool, static_cast<size_t>(delta));
+  } else if (delta < 0) {
+    decreaseStat(stat, small_pool, static_cast<size_t>(-delta));
+  }
+}
+
+std::array<StatArray*, 9> allStatArrays(DeviceStats& stats) {
+  return {&stats.allocation,      &stats.segment,      &stats.active,
+          &stats.inactive_split,  &stats.allocated_bytes, &stats.reserved_bytes,
+          &stats.active_bytes,    &stats.inactive_split_bytes, &stats.requested_bytes};
+}
+
+// One runtime event, destroyed with its owner.
+class AclEvent {
+ public:
+  static AclEvent create() {
+    AclEvent event;
+    NPU_CHECK(acl::aclrtCreateEvent(&event.handle_));
+    return event;
+  }
+  AclEvent(AclEvent&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+  AclEvent& operator=(AclEvent&& other) noexcept {
+    std::swap(handle_, other.handle_);
+    return *this;
+  }
+  AclEvent(const AclEvent&) = delete;
+  AclEvent& operator=(const AclEvent&) = delete;
+  ~AclEvent() {
+    if (handle_ != nullptr) {
+      // Destruction failures cannot be reported from a destructor; the event is lost either way.
+      (void)acl::aclrtDestroyEvent(handle_);
+    }
+  }
+
+  aclrtEvent get() const { return handle_; }
+
+ private:
+  AclEvent() = default;
+  aclrtEvent handle_ = nullptr;
+};
+
+struct Block;
+
+// Cached blocks are ordered by stream, then size, then address, so that a
+// lower_bound on (stream, size) finds the smallest fitting block of a stream.
+struct BlockKey {
+  aclrtStream stream;
+  size_t size;
+  uintptr_t address;
+};
+
+struct BlockOrder {
+  using is_transparent = void;
+  bool operator()(const Block* lhs, const Block* rhs) const;
+  bool operator()(const Block* lhs, const BlockKey& rhs) const;
+  bool operator()(const BlockKey& lhs, const Block* rhs) const;
+};
+
+using BlockSet = std::set<Block*, BlockOrder>;
+
+struct BlockPool {
+  explicit BlockPool(bool small) : is_small(small) {}
+  BlockSet blocks;
+  const bool is_small;
+};
+
+struct Block {
+  c10::DeviceIndex device = 0;
+  // The stream the block's segment serves; it is never reused by another.
+  aclrtStream stream = nullptr;
+  // Further streams that used the block (recordStream).
+  std::vector<aclrtStream> stream_uses;
+  size_t size = 0;
+  // What the caller asked for, before rounding; 0 while not allocated.
+  size_t requested_size = 0;
+  BlockPool* pool = nullptr;
+  void* ptr = nullptr;
+  bool allocated = false;
+  // Neighbours inside the segment, in address order.
+  Block* prev = nullptr;
+  Block* next = nullptr;
+  // Events still to complete before a freed block may be cached.
+  int event_count = 0;
+  // Allocator clock when the block entered its pool: garbage collection
+  // releases the longest-cached segments first.
+  uint64_t cached_since = 0;
+  // The set node this block last occupied in a pool, kept so that moving a
+  // block in and out of its pool does not allocate.
+  BlockSet::node_type pool_node;
+
+  bool is_split() const { return prev != nullptr || next != nullptr; }
+  uintptr_t address() const { return reinterpret_cast<uintptr_t>(ptr); }
+  BlockKey key() const { return {stream, size, address()}; }
+};
+
+bool keyLess(const BlockKey& lhs, const BlockKey& rhs) {
+  const auto lhs_stream = reinterpret_cast<uintptr_t>(lhs.stream);
+  const auto rhs_stream = reinterpret_cast<uintptr_t>(rhs.stream);
+  if (lhs_stream != rhs_stream) {
+    return lhs_stream < rhs_stream;
+  }
+  if (lhs.size != rhs.size) {
+    return lhs.size < rhs.size;
+  }
+  return lhs.address < rhs.address;
+}
+
+bool BlockOrder::operator()(const Block* lhs, const Block* rhs) const {
+  return keyLess(lhs->key(), rhs->key());
+}
+bool BlockOrder::operator()(const Block* lhs, const BlockKey& rhs) const {
+  return keyLess(lhs->key(), rhs);
+}
+bool BlockOrder::operator()(const BlockKey& lhs, const Block* rhs) const {
+  return keyLess(lhs, rhs->key());
+}
+
+// Owns every Block of one device. Blocks are recycled, not deleted, so that a
+// warmed-up allocator makes no heap calls; std::deque never moves elements,
+// so Block pointers stay valid.
+class BlockStore {
+ public:
+  Block* acquire() {
+    if (recycled_.empty()) {
+      return &storage_.emplace_back();
+    }
+    Block* block = recycled_.back();
+    recycled_.pop_back();
+    return block;
+  }
+
+  void recycle(Block* block) {
+    BlockSet::node_type spare_node = std::move(block->pool_node);
+    *block = Block{};
+    block->pool_node = std::move(spare_node);
+    recycled_.push_back(block);
+  }
+
+ private:
+  std::deque<Block> storage_;
+  std::vector<Block*> recycled_;
+};
+
+// A freed block waiting for an event recorded on one of its extra streams.
+struct PendingFree {
+  AclEvent event;
+  Block* block;
+};
+
+class DeviceCachingAllocator {
+ public:
+  DeviceCachingAllocator(c10::DeviceIndex device, const NPUAllocatorConfig& config)
+      : device_(device), config_(config) {
+    // Unlimited (SIZE_MAX) reads as -1, as in torch.cuda.memory_stats().
+    stats_.max_split_size = static_cast<int64_t>(config_.max_split_size());
+  }
+
+  Block* malloc(size_t request_size, aclrtStream stream) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (C10_UNLIKELY(request_size > kMaxRequestSize)) {
+      raiseOutOfMemory(request_size);
+    }
+    if (C10_UNLIKELY(!pending_frees_.empty())) {
+      processCompletedEvents();
+    }
+    const size_t size = roundSize(request_size);
+    BlockPool& pool = size <= kSmallSize ? small_pool_ : large_pool_;
+    Block* block = config_.caching_enabled() ? takeCachedBlock(pool, stream, size) : nullptr;
+    if (C10_UNLIKELY(block == nullptr)) {
+      block = allocateSegment(pool, stream, segmentSizeFor(size));
+    }
+    handOut(block, size, request_size);
+    reportUsageToProfiler(block, static_cast<int64_t>(block->size));
+    return block;
+  }
+
+  void free(Block* block) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const bool small = block->pool->is_small;
+    block->allocated = false;
+    decreaseStat(stats_.allocation, small, 1);
+    decreaseStat(stats_.allocated_bytes, small, block->size);
+    decreaseStat(stats_.requested_bytes, small, block->requested_size);
+    block->requested_size = 0;
+    if (block->size >= config_.max_split_size()) {
+      stats_.oversize_allocations.decrease(1);
+    }
+    reportUsageToProfiler(block, -static_cast<int64_t>(block->size));
+    if (block->stream_uses.empty()) {
+      cacheBlock(block);
+    } else {
+      deferUntilStreamsFinish(block);
+    }
+  }
+
+  void recordStream(Block* block, aclrtStream stream) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stream == block->stream) {
+      // Work on the allocating stream is already ordered before any reuse.
+      return;
+    }
+    if (std::find(block->stream_uses.begin(), block->stream_uses.end(), stream) == block->stream_uses.end()) {
+      block->stream_uses.push_back(stream);
+    }
+  }
+
+  void emptyCache() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    releaseCachedSegments();
+  }
+
+  void setMemoryFraction(double fraction) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    memory_fraction_ = fraction;
+    fraction_set_ = true;
+  }
+
+  double memoryFraction() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return memory_fraction_;
+  }
+
+  DeviceStats stats() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return stats_;
+  }
+
+  void resetAccumulatedStats() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (StatArray* stat_array : allStatArrays(stats_)) {
+      for (Stat& stat : *stat_array) {
+        stat.reset_accumulated();
+      }
+    }
+    stats_.oversize_allocations.reset_accumulated();
+    stats_.oversize_segments.reset_accumulated();
+    stats_.num_alloc_retries = 0;
+    stats_.num_ooms = 0;
+    stats_.num_sync_all_streams = 0;
+    stats_.num_device_alloc = 0;
+    stats_.num_device_free = 0;
+  }
+
+  void resetPeakStats() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (StatArray* stat_array : allStatArrays(stats_)) {
+      for (Stat& stat : *stat_array) {
+        stat.reset_peak();
+      }
+    }
+    stats_.oversize_allocations.reset_peak();
+    stats_.oversize_segments.reset_peak();
+  }
+
+  void appendSegments(std::vector<SegmentInfo>& segments) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<const Block*> heads(segment_heads_.begin(), segment_heads_.end());
+    std::sort(heads.begin(), heads.end(),
+              [](const Block* lhs, const Block* rhs) { return lhs->address() < rhs->address(); });
+    for (const Block* head : heads) {
+      segments.push_back(describeSegment(head));
+    }
+  }
+
+  std::pair<size_t, size_t> memoryInfo() const {
+    const NPUGuard on_device(device_);
+    size_t free_bytes = 0;
+    size_t total_bytes = 0;
+    NPU_CHECK(acl::aclrtGetMemInfo(ACL_HBM_MEM, &free_bytes, &total_bytes));
+    return {free_bytes, total_bytes};
+  }
+
+ private:
+  // ---- sizes ----
+
+  size_t roundSize(size_t size) const {
+    if (size <= kMinBlockSize) {
+      return kMinBlockSize;
+    }
+    const size_t divisions = config_.roundup_power2_divisions(size);
+    if (divisions > 1 && size > kMinBlockSize * divisions) {
+      return roundUpToPowerOfTwoDivision(size, divisions);
+    }
+    return roundUp(size, kMinBlockSize);
+  }
+
+  // Rounds up to the next of `divisions` equal steps between the powers of
+  // two around `size`, e.g. with 4 divisions 1.2 GiB -> 1.25 GiB.
+  static size_t roundUpToPowerOfTwoDivision(size_t size, size_t divisions) {
+    if (std::has_single_bit(size)) {
+      return size;
+    }
+    const size_t step = std::max(std::bit_floor(size) / divisions, kMinBlockSize);
+    return roundUp(size, step);
+  }
+
+  size_t segmentSizeFor(size_t size) const {
+    if (!config_.caching_enabled()) {
+      // Uncached: the segment is exactly the block, so reserved == allocated.
+      return size;
+    }
+    if (size <= kSmallSize) {
+      return kSmallBuffer;
+    }
+    if (size < kMinLargeAlloc) {
+      return kLargeBuffer;
+    }
+    return roundUp(size, kRoundLarge);
+  }
+
+  bool isOversize(size_t size) const { return size >= config_.max_split_size(); }
+
+  bool shouldSplit(const Block* block, size_t size) const {
+    if (!config_.caching_enabled()) {
+      return false;
+    }
+    const size_t remaining = block->size - size;
+    if (block->pool->is_small) {
+      return remaining >= kMinBlockSize;
+    }
+    return !isOversize(size) && remaining > kSmallSize;
+  }
+
+  // ---- pools ----
+
+  void insertIntoPool(Block* block) {
+    block->cached_since = ++clock_;
+    BlockSet& blocks = block->pool->blocks;
+    if (block->pool_node.empty()) {
+      blocks.insert(block);
+    } else {
+      block->pool_node.value() = block;
+      blocks.insert(std::move(block->pool_node));
+    }
+  }
+
+  // The block's key (stream, size, address) must be unchanged since insertion.
+  void removeFromPool(Block* block) { block->pool_node = block->pool->blocks.extract(block); }
+
+  // A neighbour can be merged only if it sits in the pool: not allocated and
+  // not waiting for other streams.
+  static bool isCachedFree(const Block* block) {
+    return block != nullptr && !block->allocated && block->event_count == 0 && block->stream_uses.empty();
+  }
+
+  Block* takeCachedBlock(BlockPool& pool, aclrtStream stream, size_t size) {
+    auto it = pool.blocks.lower_bound(BlockKey{stream, size, 0});
+    if (it == pool.blocks.end() || (*it)->stream != stream) {
+      return nullptr;
+    }
+    Block* block = *it;
+    // An oversize block cannot be split, so it would be wasted on a normal request.
+    if (!isOversize(size) && isOversize(block->size)) {
+      return nullptr;
+    }
+    // Oversize requests accept a cached oversize block only if little is wasted.
+    if (isOversize(size) && block->size >= size + kLargeBuffer) {
+      return nullptr;
+    }
+    block->pool_node = pool.blocks.extract(it);
+    return block;
+  }
+
+  // Marks `block` allocated with `size` bytes, returning any large enough
+  // remainder to the pool as a block of its own.
+  void handOut(Block* block, size_t size, size_t request_size) {
+    const bool small = block->pool->is_small;
+    const bool was_split = block->is_split();
+    if (shouldSplit(block, size)) {
+      Block* remainder = splitOff(block, size);
+      if (was_split) {
+        // An inactive split block shrank by what was handed out.
+        decreaseStat(stats_.inactive_split_bytes, small, size);
+      } else {
+        increaseStat(stats_.inactive_split, small, 1);
+        increaseStat(stats_.inactive_split_bytes, small, remainder->size);
+      }
+    } else if (was_split) {
+      decreaseStat(stats_.inactive_split, small, 1);
+      decreaseStat(stats_.inactive_split_bytes, small, block->size);
+    }
+
+    block->allocated = true;
+    block->requested_size = request_size;
+    increaseStat(stats_.allocation, small, 1);
+    increaseStat(stats_.allocated_bytes, small, block->size);
+    increaseStat(stats_.active, small, 1);
+    increaseStat(stats_.active_bytes, small, block->size);
+    increaseStat(stats_.requested_bytes, small, request_size);
+    if (isOversize(block->size)) {
+      stats_.oversize_allocations.increase(1);
+    }
+  }
+
+  // Keeps the first `size` bytes in `block` (so a segment's first block never
+  // changes) and caches the rest as a new block.
+  Block* splitOff(Block* block, size_t size) {
+    Block* remainder = blocks_.acquire();
+    remainder->device = device_;
+    remainder->stream = block->stream;
+    remainder->pool = block->pool;
+    remainder->ptr = static_cast<char*>(block->ptr) + size;
+    remainder->size = block->size - size;
+    remainder->prev = block;
+    remainder->next = block->next;
+    if (remainder->next != nullptr) {
+      remainder->next->prev = remainder;
+    }
+    block->next = remainder;
+    block->size = size;
+    insertIntoPool(remainder);
+    return remainder;
+  }
+
+  // Returns a freed block to its pool, merged with free neighbours; without
+  // caching, returns its segment to the device instead.
+  void cacheBlock(Block* block) {
+    const bool small = block->pool->is_small;
+    const size_t active_size = block->size;
+    int64_t inactive_split_blocks_delta = 0;
+    int64_t inactive_split_bytes_delta = 0;
+
+    if (isCachedFree(block->next)) {
+      Block* next = block->next;
+      removeFromPool(next);
+      inactive_split_blocks_delta -= 1;
+      inactive_split_bytes_delta -= static_cast<int64_t>(next->size);
+      block->size += next->size;
+      block->next = next->next;
+      if (block->next != nullptr) {
+        block->next->prev = block;
+      }
+      blocks_.recycle(next);
+    }
+    if (isCachedFree(block->prev)) {
+      // Merge into the lower neighbour, so the segment's first block survives.
+      Block* prev = block->prev;
+      removeFromPool(prev);
+      inactive_split_blocks_delta -= 1;
+      inactive_split_bytes_delta -= static_cast<int64_t>(prev->size);
+      prev->size += block->size;
+      prev->next = block->next;
+      if (prev->next != nullptr) {
+        prev->next->prev = prev;
+      }
+      blocks_.recycle(block);
+      block = prev;
+    }
+    if (block->is_split()) {
+      inactive_split_blocks_delta += 1;
+      inactive_split_bytes_delta += static_cast<int64_t>(block->size);
+    }
+    adjustStat(stats_.inactive_split, small, inactive_split_blocks_delta);
+    adjustStat(stats_.inactive_split_bytes, small, inactive_split_bytes_delta);
+    decreaseStat(stats_.active, small, 1);
+    decreaseStat(stats_.active_bytes, small, active_size);
+
+    if (config_.caching_enabled()) {
+      insertIntoPool(block);
+    } else {
+      releaseSegment(block);
+    }
+  }
+
+  // ---- device memory ----
+
+  Block* allocateSegment(BlockPool& pool, aclrtStream stream, size_t segment_size) {
+    if (config_.garbage_collection_threshold() > 0.0) {
+      collectGarbage();
+    }
+    void* ptr = nullptr;
+    if (!tryDeviceMalloc(segment_size, &ptr)) {
+      // Cached segments may be what is in the way: give them back and retry.
+      stats_.num_alloc_retries += 1;
+      releaseCachedSegments();
+      if (!tryDeviceMalloc(segment_size, &ptr)) {
+        raiseOutOfMemory(segment_size);
+      }
+    }
+    Block* segment = blocks_.acquire();
+    segment->device = device_;
+    segment->stream = stream;
+    segment->pool = &pool;
+    segment->ptr = ptr;
+    segment->size = segment_size;
+    segment_heads_.insert(segment);
+
+    increaseStat(stats_.segment, pool.is_small, 1);
+    increaseStat(stats_.reserved_bytes, pool.is_small, segment_size);
+    stats_.num_device_alloc += 1;
+    if (isOversize(segment_size)) {
+      stats_.oversize_segments.increase(1);
+    }
+    return segment;
+  }
+
+  // False when the memory fraction forbids the segment or the device is out
+  // of memory; other runtime errors raise.
+  bool tryDeviceMalloc(size_t size, void** ptr) {
+    if (fraction_set_ && reservedBytes() + size > allowedMemory()) {
+      return false;
+    }
+    const NPUGuard on_device(device_);
+    const aclError error = acl::aclrtMalloc(ptr, size, ACL_MEM_MALLOC_HUGE_FIRST);
+    if (error == ACL_ERROR_RT_MEMORY_ALLOCATION) {
+      // Consume the runtime's message so it does not surface in a later, unrelated error.
+      (void)acl::aclGetRecentErrMsg();
+      return false;
+    }
+    NPU_CHECK(error);
+    return true;
+  }
+
+  // `block` must be a whole segment that is in no pool.
+  void releaseSegment(Block* block) {
+    {
+      const NPUGuard on_device(device_);
+      NPU_CHECK(acl::aclrtFree(block->ptr));
+    }
+    const bool small = block->pool->is_small;
+    decreaseStat(stats_.segment, small, 1);
+    decreaseStat(stats_.reserved_bytes, small, block->size);
+    stats_.num_device_free += 1;
+    if (isOversize(block->size)) {
+      stats_.oversize_segments.decrease(1);
+    }
+    segment_heads_.erase(block);
+    blocks_.recycle(block);
+  }
+
+  void releaseCachedSegments() {
+    synchronizeAndFreeEvents();
+    for (BlockPool* pool : {&large_pool_, &small_pool_}) {
+      for (auto it = pool->blocks.begin(); it != pool->blocks.end();) {
+        Block* block = *it;
+        if (block->is_split()) {
+          ++it;
+          continue;
+        }
+        it = pool->blocks.erase(it);
+        releaseSegment(block);
+      }
+    }
+  }
+
+  // Releases whole cached segments, longest-cached first, until reserved
+  // memory is back under garbage_collection_threshold * allowed memory.
+  void collectGarbage() {
+    const auto target = static_cast<size_t>(config_.garbage_collection_threshold() *
+                                            static_cast<double>(allowedMemory()));
+    if (reservedBytes() <= target) {
+      return;
+    }
+    std::vector<Block*> candidates;
+    for (BlockPool* pool : {&large_pool_, &small_pool_}) {
+      for (Block* block : pool->blocks) {
+        if (!block->is_split()) {
+          candidates.push_back(block);
+        }
+      }
+    }
+    std::sort(candidates.begin(), candidates.end(),
+              [](const Block* lhs, const Block* rhs) { return lhs->cached_since < rhs->cached_since; });
+    for (Block* block : candidates) {
+      if (reservedBytes() <= target) {
+        break;
+      }
+      block->pool->blocks.erase(block);
+      releaseSegment(block);
+    }
+  }
+
+  size_t reservedBytes() const {
+    return static_cast<size_t>(stats_.reserved_bytes[kAggregateStat].current);
+  }
+
+  size_t totalMemory() {
+    if (total_memory_ == 0) {
+      total_memory_ = memoryInfo().second;
+    }
+    return total_memory_;
+  }
+
+  size_t allowedMemory() {
+    const auto total = static_cast<double>(totalMemory());
+    return fraction_set_ ? static_cast<size_t>(memory_fraction_ * total) : static_cast<size_t>(total);
+  }
+
+  [[noreturn]] void raiseOutOfMemory(size_t segment_size) {
+    stats_.num_ooms += 1;
+    size_t device_free = 0;
+    size_t device_total = 0;
+    {
+      const NPUGuard on_device(device_);
+      if (acl::aclrtGetMemInfo(ACL_HBM_MEM, &device_free, &device_total) != ACL_SUCCESS) {
+        (void)acl::aclGetRecentErrMsg();
+      }
+    }
+    const auto allocated = static_cast<size_t>(stats_.allocated_bytes[kAggregateStat].current);
+    const auto active = static_cast<size_t>(stats_.active_bytes[kAggregateStat].current);
+    const std::string allowed_info = fraction_set_ ? formatSize(allowedMemory()) + " allowed; " : "";
+    c10::reportOutOfMemoryToProfiler(static_cast<int64_t>(segment_size), allocated, reservedBytes(),
+                                     c10::Device(c10::DeviceType::PrivateUse1, device_));
+    TORCH_CHECK_WITH(OutOfMemoryError, false, "NPU out of memory. Tried to allocate ", formatSize(segment_size),
+                     " (NPU ", static_cast<int>(device_), "; ", formatSize(device_total), " total capacity; ",
+                     formatSize(allocated), " already allocated; ", formatSize(active), " current active; ",
+                     formatSize(device_free), " free; ", allowed_info, formatSize(reservedBytes()),
+                     " reserved in total by PyTorch) If reserved memory is >> allocated memory try setting "
+                     "max_split_size_mb to avoid fragmentation.");
+  }
+
+  // ---- cross-stream frees ----
+
+  void deferUntilStreamsFinish(Block* block) {
+    const NPUGuard on_device(device_);
+    for (aclrtStream stream : block->stream_uses) {
+      AclEvent event = takeIdleEvent();
+      NPU_CHECK(acl::aclrtRecordEvent(event.get(), stream));
+      block->event_count += 1;
+      pending_frees_.push_back(PendingFree{std::move(event), block});
+    }
+    block->stream_uses.clear();
+  }
+
+  AclEvent takeIdleEvent() {
+    if (idle_events_.empty()) {
+      return AclEvent::create();
+    }
+    AclEvent event = std::move(idle_events_.back());
+    idle_events_.pop_back();
+    return event;
+  }
+
+  // Removes entry `index` from pending_frees_ (order does not matter), keeping
+  // the list consistent even if caching the block then raises.
+  PendingFree takePendingFree(size_t index) {
+    PendingFree taken = std::move(pending_frees_[index]);
+    if (index + 1 != pending_frees_.size()) {
+      pending_frees_[index] = std::move(pending_frees_.back());
+    }
+    pending_frees_.pop_back();
+    return taken;
+  }
+
+  void completePendingFree(PendingFree pending) {
+    idle_events_.push_back(std::move(pending.event));
+    Block* block = pending.block;
+    block->event_count -= 1;
+    if (block->event_count == 0) {
+      cacheBlock(block);
+    }
+  }
+
+  void processCompletedEvents() {
+    for (size_t i = 0; i < pending_frees_.size();) {
+      aclrtEventRecordedStatus status = ACL_EVENT_RECORDED_STATUS_NOT_READY;
+      NPU_CHECK(acl::aclrtQueryEventStatus(pending_frees_[i].event.get(), &status));
+      if (status == ACL_EVENT_RECORDED_STATUS_COMPLETE) {
+        completePendingFree(takePendingFree(i));
+      } else {
+        ++i;
+      }
+    }
+  }
+
+  void synchronizeAndFreeEvents() {
+    stats_.num_sync_all_streams += 1;
+    while (!pending_frees_.empty()) {
+      const size_t last = pending_frees_.size() - 1;
+      NPU_CHECK(acl::aclrtSynchronizeEvent(pending_frees_[last].event.get()));
+      completePendingFree(takePendingFree(last));
+    }
+  }
+
+  // ---- reporting ----
+
+  void reportUsageToProfiler(const Block* block, int64_t size_delta) const {
+    if (C10_LIKELY(!c10::memoryProfilingEnabled())) {
+      return;
+    }
+    c10::reportMemoryUsageToProfiler(block->ptr, size_delta,
+                                     static_cast<size_t>(stats_.allocated_bytes[kAggregateStat].current),
+                                     reservedBytes(), c10::Device(c10::DeviceType::PrivateUse1, device_));
+  }
+
+  SegmentInfo describeSegment(const Block* head) const {
+    SegmentInfo segment;
+    segment.device = device_;
+    segment.address = head->address();
+    segment.stream = head->stream;
+    segment.is_large = !head->pool->is_small;
+    segment.is_expandable = false;
+    for (const Block* block = head; block != nullptr; block = block->next) {
+      BlockInfo info;
+      info.size = block->size;
+      info.requested_size = block->requested_size;
+      info.allocated = block->allocated;
+      // Freed but still awaited by another stream counts as active.
+      info.active = block->allocated || block->event_count > 0 || !block->stream_uses.empty();
+      segment.total_size += block->size;
+      if (info.allocated) {
+        segment.allocated_size += block->size;
+        segment.requested_size += block->requested_size;
+      }
+      if (info.active) {
+        segment.active_size += block->size;
+      }
+      segment.blocks.push_back(std::move(info));
+    }
+    return segment;
+  }
+
+  const c10::DeviceIndex device_;
+  const NPUAllocatorConfig& config_;
+  mutable std::mutex mutex_;
+  DeviceStats stats_;
+  BlockStore blocks_;
+  BlockPool small_pool_{true};
+  BlockPool large_pool_{false};
+  // The first block of every segment (stable for the segment's lifetime).
+  ska::flat_hash_set<Block*> segment_heads_;
+  std::vector<AclEvent> idle_events_;
+  std::vector<PendingFree> pending_frees_;
+  uint64_t clock_ = 0;
+  double memory_fraction_ = 1.0;
+  bool fraction_set_ = false;
+  size_t total_memory_ = 0;  // queried on first need
+};
+
+// Maps each allocated pointer to its block, so that frees (which only know
+// the pointer) find their device allocator. Sharded to keep threads that free
+// different pointers from contending on one lock.
+class AllocatedBlockMap {
+ public:
+  void insert(void* ptr, Block* block) {
+    Shard& shard = shardFor(ptr);
+    std::lock_guard<std::mutex> lock(shard.mutex);
+    shard.blocks.emplace(ptr, block);
+  }
+
+  Block* find(void* ptr) {
+    Shard& shard = shardFor(ptr);
+    std::lock_guard<std::mutex> lock(shard.mutex);
+    auto it = shard.blocks.find(ptr);
+    return it == shard.blocks.end() ? nullptr : it->second;
+  }
+
+  // Removes and returns the block of `ptr`, or nullptr if there is none.
+  Block* take(void* ptr) {
+    Shard& shard = shardFor(ptr);
+    std::lock_guard<std::mutex> lock(shard.mutex);
+    auto it = shard.blocks.find(ptr);
+    if (it == shard.blocks.end()) {
+      return nullptr;
+    }
+    Block* block = it->second;
+    shard.blocks.erase(it);
+    return block;
+  }
+
+ private:
+  static constexpr size_t kShardBits = 4;
+
+  struct alignas(64) Shard {
+    std::mutex mutex;
+    ska::flat_hash_map<void*, Block*> blocks;
+  };
+
+  Shard& shardFor(void* ptr) {
+    // Addresses share their low bits (512-byte granularity, 2 MiB segments),
+    // so mix them before picking a shard.
+    const uint64_t mixed = (reinterpret_cast<uintptr_t>(ptr) >> 9) * 0x9E3779B97F4A7C15ull;
+    return shards_[mixed >> (64 - kShardBits)];
+  }
+
+  std::array<Shard, size_t{1} << kShardBits> shards_;
+};
+
+void deleteRaw(void* ptr);
+
+class NPUCachingAllocatorImpl final : public c10::DeviceAllocator {
+ public:
+  c10::DataPtr allocate(size_t nbytes) override {
+    const c10::DeviceIndex device = current_device();
+    const c10::Device npu_device(c10::DeviceType::PrivateUse1, device);
+    if (nbytes == 0) {
+      return {nullptr, nullptr, &deleteRaw, npu_device};
+    }
+    void* ptr = allocateOn(device, nbytes, getCurrentNPUStream(device).stream());
+    return {ptr, ptr, &deleteRaw, npu_device};
+  }
+
+  c10::DeleterFnPtr raw_deleter() const override { return &deleteRaw; }
+
+  void copy_data(void* dest, const void* src, std::size_t count) const override {
+    if (count == 0) {
+      return;
+    }
+    NPU_CHECK(acl::aclrtMemcpy(dest, count, src, count, ACL_MEMCPY_DEVICE_TO_DEVICE));
+  }
+
+  bool initialized() override { return ensureInitialized(false); }
+
+  void emptyCache(c10::MempoolId_t /*mempool_id*/) override {
+    if (!initialized_.load(std::memory_order_acquire)) {
+      return;
+    }
+    for (const auto& device_allocator : devices_) {
+      device_allocator->emptyCache();
+    }
+  }
+
+  void recordStream(const c10::DataPtr& ptr, c10::Stream stream) override {
+    // Memory from elsewhere (e.g. from_blob) is not ours to track.
+    if (ptr.get() == nullptr || ptr.get_deleter() != &deleteRaw) {
+      return;
+    }
+    Block* block = allocated_.find(ptr.get());
+    TORCH_CHECK(block != nullptr, "recordStream: no NPU caching allocator block for pointer ", ptr.get());
+    devices_[block->device]->recordStream(block, NPUStream(stream).stream());
+  }
+
+  DeviceStats getDeviceStats(c10::DeviceIndex device) override { return deviceAllocator(device).stats(); }
+
+  void resetAccumulatedStats(c10::DeviceIndex device) override { deviceAllocator(device).resetAccumulatedStats(); }
+
+  void resetPeakStats(c10::DeviceIndex device) override { deviceAllocator(device).resetPeakStats(); }
+
+  std::pair<size_t, size_t> getMemoryInfo(c10::DeviceIndex device) override {
+    return deviceAllocator(device).memoryInfo();
+  }
+
+  void* allocateOn(c10::DeviceIndex device, size_t nbytes, aclrtStream stream) {
+    Block* block = deviceAllocator(device).malloc(nbytes, stream);
+    allocated_.insert(block->ptr, block);
+    return block->ptr;
+  }
+
+  void free(void* ptr) {
+    if (ptr == nullptr) {
+      return;
+    }
+    Block* block = allocated_.take(ptr);
+    TORCH_CHECK(block != nullptr, "NPU caching allocator: invalid device pointer ", ptr);
+    devices_[block->device]->free(block);
+  }
+
+  void setMemoryFraction(double fraction, c10::DeviceIndex device) {
+    TORCH_CHECK_VALUE(fraction >= 0.0 && fraction <= 1.0, "Invalid fraction value: ", fraction,
+                      ". Allowed range: 0~1");
+    deviceAllocator(device).setMemoryFraction(fraction);
+  }
+
+  double getMemoryFraction(c10::DeviceIndex device) { return deviceAllocator(device).memoryFraction(); }
+
+  std::vector<SegmentInfo> snapshot() {
+    std::vector<SegmentInfo> segments;
+    if (ensureInitialized(false)) {
+      for (const auto& device_allocator : devices_) {
+        device_allocator->appendSegments(segments);
+      }
+    }
+    return segments;
+  }
+
+  DeviceCachingAllocator& deviceAllocator(c10::DeviceIndex device) {
+    ensureInitialized(true);
+    if (device < 0) {
+      device = current_device();
+    }
+    TORCH_CHECK(static_cast<size_t>(device) < devices_.size(), "Invalid NPU device index ", static_cast<int>(device),
+                ": ", devices_.size(), " device(s) visible");
+    return *devices_[device];
+  }
+
+ private:
+  // Creates one allocator per visible device on first use. Returns false
+  // (or raises, if `required`) when there is no device.
+  bool ensureInitialized(bool required) {
+    if (C10_LIKELY(initialized_.load(std::memory_order_acquire))) {
+      return true;
+    }
+    std::lock_guard<std::mutex> lock(init_mutex_);
+    if (initialized_.load(std::memory_order_relaxed)) {
+      return true;
+    }
+    const c10::DeviceIndex count = required ? device_count_ensure_non_zero() : device_count();
+    if (count <= 0) {
+      return false;
+    }
+    // Raises on a bad PYTORCH_NPU_ALLOC_CONF; nothing is latched then, so
+    // every later use reports it again.
+    const NPUAllocatorConfig& config = NPUAllocatorConfig::instance();
+    devices_.reserve(count);
+    for (c10::DeviceIndex device = 0; device < count; ++device) {
+      devices_.push_back(std::make_unique<DeviceCachingAllocator>(device, config));
+    }
+    initialized_.store(true, std::memory_order_release);
+    return true;
+  }
+
+  std::atomic<bool> initialized_{false};
+  std::mutex init_mutex_;
+  // Filled once under init_mutex_, read-only afterwards.
+  std::vector<std::unique_ptr<DeviceCachingAllocator>> devices_;
+  AllocatedBlockMap allocated_;
+};
+
+// Holds a value whose destructor never runs. The allocator must outlive every
+// tensor, including tensors owned by other static objects destroyed after this
+// file's statics, and at exit the runtime may already be finalized.
+template <typename T>
+class Immortal {
+ public:
+  Immortal() { new (&value_) T(); }
+  Immortal(const Immortal&) = delete;
+  Immortal& operator=(const Immortal&) = delete;
+  ~Immortal() {}  // deliberately does not destroy value_
+  T& get() { return value_; }
+
+ private:
+  union {
+    T value_;
+  };
+};
+
+NPUCachingAllocatorImpl& allocatorImpl() {
+  static Immortal<NPUCachingAllocatorImpl> instance;
+  return instance.get();
+}
+
+void deleteRaw(void* ptr) {
+  allocatorImpl().free(ptr);
+}
+
+// Installs the allocator for PrivateUse1 when libtorch_npu is loaded.
+struct RegisterAllocator {
+  RegisterAllocator() { c10::SetAllocator(c10::DeviceType::PrivateUse1, &allocatorImpl()); }
+};
+const RegisterAllocator register_allocator;
+
+}  // namespace
+
+c10::DeviceAllocator* get() {
+  return &allocatorImpl();
+}
+
+void* raw_alloc(size_t nbytes) {
+  if (nbytes == 0) {
+    return nullptr;
+  }
+  const c10::DeviceIndex device = current_device();
+  return allocatorImpl().allocateOn(device, nbytes, getCurrentNPUStream(device).stream());
+}
+
+void* raw_alloc_with_stream(size_t nbytes, aclrtStream stream) {
+  if (nbytes == 0) {
+    return nullptr;
+  }
+  return allocatorImpl().allocateOn(current_device(), nbytes, stream);
+}
+
+void raw_delete(void* ptr) {
+  allocatorImpl().free(ptr);
+}
+
+void recordStream(const c10::DataPtr& ptr, NPUStream stream) {
+  allocatorImpl().recordStream(ptr, stream.unwrap());
+}
+
+void emptyCache() {
+  allocatorImpl().emptyCache({0, 0});
+}
+
+void setMemoryFraction(double fraction, c10::DeviceIndex device) {
+  allocatorImpl().setMemoryFraction(fraction, device);
+}
+
+double getMemoryFraction(c10::DeviceIndex device) {
+  return allocatorImpl().getMemoryFraction(device);
+}
+
+DeviceStats getDeviceStats(c10::DeviceIndex device) {
+  return allocatorImpl().getDeviceStats(device);
+}
+
+void resetAccumulatedStats(c10::DeviceIndex device) {
+  allocatorImpl().resetAccumulatedStats(device);
+}
+
+void resetPeakStats(c10::DeviceIndex device) {
+  allocatorImpl().resetPeakStats(device);
+}
+
+std::vector<SegmentInfo> snapshot() {
+  return allocatorImpl().snapshot();
+}
+
+std::pair<size_t, size_t> getMemoryInfo(c10::DeviceIndex device) {
+  return allocatorImpl().getMemoryInfo(device);
+}
+
+bool isCachingEnabled() {
+  return NPUAllocatorConfig::instance().caching_enabled();
+}
+
+std::string name() {
+  return "native";
+}
+
+}  // namespace torch_npu::npu::NPUCachingAllocator

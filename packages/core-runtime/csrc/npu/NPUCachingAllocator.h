@@ -1,0 +1,65 @@
+// The NPU caching device allocator, in the design of PyTorch's
+// CUDACachingAllocator.
+//
+// Device memory is obtained from aclrtMalloc in segments and handed out in
+// blocks; freed blocks are cached per stream and reused, split and merged
+// instead of going back to the device. It is registered as the allocator of
+// c10::DeviceType::PrivateUse1, so at::empty on "npu", torch.accelerator's
+// memory functions and torch.npu.memory all see the same state.
+//
+// Settings come from PYTORCH_NPU_ALLOC_CONF (see NPUAllocatorConfig.h).
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <c10/core/CachingDeviceAllocator.h>
+
+#include "acl/acl_rt.h"
+#include "npu/NPUStream.h"
+
+namespace torch_npu::npu::NPUCachingAllocator {
+
+using c10::CachingDeviceAllocator::DeviceStats;
+using c10::CachingDeviceAllocator::SegmentInfo;
+
+// The allocator registered for PrivateUse1; lives for the whole process.
+c10::DeviceAllocator* get();
+
+// Raw interface (caching_allocator_alloc/delete): the pointer is its own
+// handle. `raw_alloc` uses the current device's current stream.
+void* raw_alloc(size_t nbytes);
+// Allocates on the current device for use on `stream`.
+void* raw_alloc_with_stream(size_t nbytes, aclrtStream stream);
+void raw_delete(void* ptr);
+
+// Marks `ptr` (from this allocator) as used on `stream`: when freed, its
+// block is not reused until the work enqueued on `stream` so far is done.
+void recordStream(const c10::DataPtr& ptr, NPUStream stream);
+
+// Returns every cached, unused segment of every device to the runtime.
+void emptyCache();
+
+// Limits the memory this process may reserve on `device` to
+// `fraction` * total device memory; allocations beyond raise OOM.
+void setMemoryFraction(double fraction, c10::DeviceIndex device);
+double getMemoryFraction(c10::DeviceIndex device);
+
+DeviceStats getDeviceStats(c10::DeviceIndex device);
+void resetAccumulatedStats(c10::DeviceIndex device);
+void resetPeakStats(c10::DeviceIndex device);
+
+// Every segment of every device with its blocks, ordered by device and address.
+std::vector<SegmentInfo> snapshot();
+
+// (free, total) device memory in bytes, as the runtime reports it.
+std::pair<size_t, size_t> getMemoryInfo(c10::DeviceIndex device);
+
+// False when PYTORCH_NO_NPU_MEMORY_CACHING disables caching.
+bool isCachingEnabled();
+
+// "native": the only backend.
+std::string name();
+
+}  // namespace torch_npu::npu::NPUCachingAllocator
