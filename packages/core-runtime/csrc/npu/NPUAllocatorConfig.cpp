@@ -22,6 +22,9 @@ constexpr size_t kMiB = 1024 * 1024;
 // buffer" segment (see NPUCachingAllocator.cpp), so the split limit may not
 // go below that.
 constexpr size_t kMinMaxSplitSizeMb = 20;
+// The largest size key of the roundup_power2_divisions list (64 GiB): larger
+// sizes all share the last interval.
+constexpr size_t kLargestRoundupKeyMb = size_t{1} << (NPUAllocatorConfig::kRoundupIntervals - 2);
 constexpr const char* kSupportedOptions =
     "max_split_size_mb, garbage_collection_threshold, roundup_power2_divisions, expandable_segments, backend";
 
@@ -195,10 +198,10 @@ void NPUAllocatorConfig::parseRoundupPower2DivisionsList(const std::string& list
       TORCH_CHECK_VALUE(size_mb.has_value() && isPowerOfTwo(*size_mb), kConfEnv,
                         ": roundup_power2_divisions sizes must be powers of two (in MiB) or '>', got '", size_text,
                         "'");
+      TORCH_CHECK_VALUE(*size_mb <= kLargestRoundupKeyMb, kConfEnv, ": roundup_power2_divisions size ", size_text,
+                        " MiB is too large (at most ", kLargestRoundupKeyMb, "); use '>:N' for the largest sizes");
+      // Sizes below S are exactly those in intervals before S's own.
       end_interval = roundupIntervalIndex(*size_mb * kMiB);
-      TORCH_CHECK_VALUE(end_interval + 1 < kRoundupIntervals, kConfEnv, ": roundup_power2_divisions size ", size_text,
-                        " MiB is too large; use '>:N' for the largest sizes");
-      end_interval += 1;  // sizes below S have interval indices up to log2(S)
       TORCH_CHECK_VALUE(end_interval > next_unset_interval, kConfEnv,
                         ": roundup_power2_divisions sizes must be listed in increasing order, got '", size_text,
                         "' after a larger size");
