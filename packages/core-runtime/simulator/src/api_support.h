@@ -1,0 +1,51 @@
+// Plumbing shared by the C entry points (api_*.cpp): the exception boundary
+// and the lookups every call starts with. Each lookup records a recent-error
+// message naming the entry point when it fails.
+#pragma once
+
+#include <exception>
+#include <memory>
+#include <new>
+
+#include "acl/acl_rt.h"
+#include "error.h"
+#include "session.h"
+
+namespace npu_sim {
+
+// Runs an entry point's body; no C++ exception may unwind into C callers.
+template <class Body>
+aclError guarded(const char* api, Body&& body) noexcept {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    return fail(ACL_ERROR_RT_INTERNAL_ERROR, "%s: the host ran out of memory", api);
+  } catch (const std::exception& error) {
+    return fail(ACL_ERROR_RT_INTERNAL_ERROR, "%s: internal error: %s", api, error.what());
+  } catch (...) {
+    return fail(ACL_ERROR_RT_INTERNAL_ERROR, "%s: internal error", api);
+  }
+}
+
+// The live session: ACL_ERROR_UNINITIALIZE before aclInit or after
+// aclFinalize, and an error in a child forked after aclInit.
+aclError requireSession(const char* api, Session*& session);
+
+// Device `device_id`: ACL_ERROR_RT_INVALID_DEVICEID when it is not visible.
+aclError requireDevice(const char* api, const Session& session, int32_t device_id, Device*& device);
+
+// The calling thread's current device: ACL_ERROR_RT_CONTEXT_NULL when the
+// thread never called aclrtSetDevice.
+aclError requireCurrentDevice(const char* api, const Session& session, Device*& device);
+
+// The stream `handle` names; null means the current device's default stream.
+aclError resolveStream(const char* api, Session& session, aclrtStream handle, std::shared_ptr<Stream>& stream);
+
+// Like resolveStream, for calls that enqueue work: as on CANN, the stream must
+// belong to the calling thread's current device (ACL_ERROR_RT_STREAM_CONTEXT).
+aclError resolveStreamForLaunch(const char* api, Session& session, aclrtStream handle,
+                                std::shared_ptr<Stream>& stream);
+
+aclError resolveEvent(const char* api, Session& session, aclrtEvent handle, std::shared_ptr<Event>& event);
+
+}  // namespace npu_sim

@@ -1,0 +1,24 @@
+#include "event.h"
+
+#include "stream.h"
+
+namespace npu_sim {
+
+void Event::record(Stream& stream) {
+  auto record = std::make_shared<EventRecord>();
+  stream.submit(Task{[record] { record->markReached(); }, TaskKind::Sync});
+  std::lock_guard lock(mutex_);
+  latest_ = std::move(record);
+}
+
+std::shared_ptr<const EventRecord> Event::latest() const {
+  std::lock_guard lock(mutex_);
+  return latest_;
+}
+
+void Event::reset() {
+  std::lock_guard lock(mutex_);
+  latest_.reset();
+}
+
+}  // namespace npu_sim

@@ -1,0 +1,92 @@
+#include "memory_access.h"
+
+#include "error.h"
+
+namespace npu_sim {
+namespace {
+
+const char* kindName(aclrtMemcpyKind kind) {
+  switch (kind) {
+    case ACL_MEMCPY_HOST_TO_HOST:
+      return "ACL_MEMCPY_HOST_TO_HOST";
+    case ACL_MEMCPY_HOST_TO_DEVICE:
+      return "ACL_MEMCPY_HOST_TO_DEVICE";
+    case ACL_MEMCPY_DEVICE_TO_HOST:
+      return "ACL_MEMCPY_DEVICE_TO_HOST";
+    case ACL_MEMCPY_DEVICE_TO_DEVICE:
+      return "ACL_MEMCPY_DEVICE_TO_DEVICE";
+    case ACL_MEMCPY_DEFAULT:
+      return "ACL_MEMCPY_DEFAULT";
+  }
+  return nullptr;
+}
+
+enum class Expect { Host, Device, Either };
+
+// Checks one side (`role` is "destination" or "source") of a copy or fill.
+aclError checkSide(const char* api, const Session& session, const char* role, const void* ptr, size_t count,
+                   Expect expect, const char* kind) {
+  const std::optional<DeviceBlock> block = session.findDeviceMemory(ptr);
+  if (!block) {
+    if (expect != Expect::Device) return ACL_SUCCESS;
+    return fail(ACL_ERROR_INVALID_PARAM, "%s: %s %p is not device memory (no live allocation contains it), as %s requires",
+                api, role, ptr, kind);
+  }
+  if (expect == Expect::Host) {
+    return fail(ACL_ERROR_INVALID_PARAM, "%s: %s %p is memory of device %d, but %s expects host memory", api, role, ptr,
+                block->device->index(), kind);
+  }
+  if (!block->span.covers(ptr, count)) {
+    return fail(ACL_ERROR_INVALID_PARAM,
+                "%s: %s range [%p, +%zu bytes) overruns its allocation [%p, +%zu bytes) on device %d", api, role, ptr,
+                count, static_cast<const void*>(block->span.base), block->span.size, block->device->index());
+  }
+  return ACL_SUCCESS;
+}
+
+}  // namespace
+
+aclError checkCopy(const char* api, const Session& session, const void* dst, size_t dest_max, const void* src,
+                   size_t count, aclrtMemcpyKind kind) {
+  if (dst == nullptr || src == nullptr) return fail(ACL_ERROR_INVALID_PARAM, "%s: dst or src is null", api);
+  if (count > dest_max) {
+    return fail(ACL_ERROR_INVALID_PARAM, "%s: count %zu exceeds destMax %zu", api, count, dest_max);
+  }
+  const char* kind_name = kindName(kind);
+  if (kind_name == nullptr) return fail(ACL_ERROR_INVALID_PARAM, "%s: unknown memcpy kind %d", api, static_cast<int>(kind));
+
+  Expect dst_expect = Expect::Either;
+  Expect src_expect = Expect::Either;
+  switch (kind) {
+    case ACL_MEMCPY_HOST_TO_HOST:
+      dst_expect = src_expect = Expect::Host;
+      break;
+    case ACL_MEMCPY_HOST_TO_DEVICE:
+      dst_expect = Expect::Device;
+      src_expect = Expect::Host;
+      break;
+    case ACL_MEMCPY_DEVICE_TO_HOST:
+      dst_expect = Expect::Host;
+      src_expect = Expect::Device;
+      break;
+    case ACL_MEMCPY_DEVICE_TO_DEVICE:
+      dst_expect = src_expect = Expect::Device;
+      break;
+    case ACL_MEMCPY_DEFAULT:
+      break;
+  }
+  if (aclError error = checkSide(api, session, "destination", dst, count, dst_expect, kind_name); error != ACL_SUCCESS) {
+    return error;
+  }
+  return checkSide(api, session, "source", src, count, src_expect, kind_name);
+}
+
+aclError checkFill(const char* api, const Session& session, const void* dst, size_t max_count, size_t count) {
+  if (dst == nullptr) return fail(ACL_ERROR_INVALID_PARAM, "%s: devPtr is null", api);
+  if (count > max_count) {
+    return fail(ACL_ERROR_INVALID_PARAM, "%s: count %zu exceeds maxCount %zu", api, count, max_count);
+  }
+  return checkSide(api, session, "destination", dst, count, Expect::Device, "a device memory fill");
+}
+
+}  // namespace npu_sim

@@ -1,0 +1,26 @@
+// Validation of copies and fills against the simulated memory spaces.
+//
+// Hardware faults when a copy's device side leaves the allocation it starts
+// in, or when a pointer is not device memory at all; the simulator refuses
+// such calls up front, with a message saying which range was wrong.
+#pragma once
+
+#include <cstddef>
+
+#include "acl/acl_rt.h"
+#include "session.h"
+
+namespace npu_sim {
+
+// Checks a copy's arguments: non-null pointers, count <= dest_max, a known
+// kind, and that each side is the memory the kind says it is (device sides
+// entirely inside one live allocation). ACL_MEMCPY_DEFAULT accepts any
+// combination and checks the device sides it finds.
+aclError checkCopy(const char* api, const Session& session, const void* dst, size_t dest_max, const void* src,
+                   size_t count, aclrtMemcpyKind kind);
+
+// Checks a fill: non-null, count <= max_count, and [dst, dst + count) inside
+// one live device allocation.
+aclError checkFill(const char* api, const Session& session, const void* dst, size_t max_count, size_t count);
+
+}  // namespace npu_sim

@@ -1,0 +1,56 @@
+#include "memory_arena.h"
+
+#include <cinttypes>
+
+#include "error.h"
+
+namespace npu_sim {
+
+aclError MemoryArena::allocate(size_t size, void** out) {
+  const uint64_t footprint = (uint64_t{size} + HostBacking::kAlignment - 1) / HostBacking::kAlignment *
+                             HostBacking::kAlignment;
+  std::lock_guard lock(mutex_);
+  if (footprint > capacity_ - used_) {
+    return fail(ACL_ERROR_RT_MEMORY_ALLOCATION,
+                "Out of memory: tried to allocate %zu bytes on device %d; capacity %" PRIu64 " bytes, in use %" PRIu64
+                " bytes, free %" PRIu64 " bytes",
+                size, device_index_, capacity_, used_, capacity_ - used_);
+  }
+  std::optional<HostBacking> block = HostBacking::reserve(size);
+  if (!block) {
+    return fail(ACL_ERROR_RT_MEMORY_ALLOCATION,
+                "Out of memory: the host could not reserve %zu bytes of address space for device %d", size,
+                device_index_);
+  }
+  *out = block->data();
+  used_ += footprint;
+  live_.insert(std::move(*block));
+  return ACL_SUCCESS;
+}
+
+aclError MemoryArena::release(const void* ptr) {
+  std::optional<HostBacking> block;
+  {
+    std::lock_guard lock(mutex_);
+    block = live_.extract(ptr);
+    if (!block) {
+      return fail(ACL_ERROR_RT_MEMORY_FREE, "%p is not the start of a live allocation on device %d", ptr,
+                  device_index_);
+    }
+    used_ -= block->footprint();
+  }
+  // `block` unmaps here, outside the lock.
+  return ACL_SUCCESS;
+}
+
+std::optional<BlockSpan> MemoryArena::findContaining(const void* ptr) const {
+  std::lock_guard lock(mutex_);
+  return live_.findContaining(ptr);
+}
+
+uint64_t MemoryArena::used() const {
+  std::lock_guard lock(mutex_);
+  return used_;
+}
+
+}  // namespace npu_sim

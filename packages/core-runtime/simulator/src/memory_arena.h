@@ -1,0 +1,41 @@
+// One device's memory: capacity accounting and its live allocations.
+//
+// Allocations count against the device's configured capacity, never against
+// the host's: exceeding it fails like a real device running out of HBM. The
+// live allocations let copies and fills check that every device-side range
+// lies inside one allocation, where hardware would raise a memory fault.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+
+#include "acl/acl_base.h"
+#include "live_blocks.h"
+
+namespace npu_sim {
+
+class MemoryArena {
+ public:
+  MemoryArena(int32_t device_index, uint64_t capacity_bytes) noexcept
+      : device_index_(device_index), capacity_(capacity_bytes) {}
+
+  // ACL_ERROR_RT_MEMORY_ALLOCATION (with an "Out of memory" message) when the
+  // device's remaining capacity is too small or the host cannot back it.
+  aclError allocate(size_t size, void** out);
+  // Frees the allocation starting at `ptr`; ACL_ERROR_RT_MEMORY_FREE if none does.
+  aclError release(const void* ptr);
+  std::optional<BlockSpan> findContaining(const void* ptr) const;
+
+  uint64_t capacity() const noexcept { return capacity_; }
+  uint64_t used() const;
+
+ private:
+  const int32_t device_index_;
+  const uint64_t capacity_;
+  mutable std::mutex mutex_;
+  uint64_t used_ = 0;  // sum of the live allocations' footprints
+  LiveBlocks live_;
+};
+
+}  // namespace npu_sim

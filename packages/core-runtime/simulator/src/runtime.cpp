@@ -1,0 +1,66 @@
+#include "runtime.h"
+
+#include <pthread.h>
+
+#include <fstream>
+
+#include "error.h"
+
+namespace npu_sim {
+
+Runtime& Runtime::instance() {
+  static NoDestructor<Runtime> runtime;
+  return runtime.get();
+}
+
+Runtime::Runtime() { pthread_atfork(nullptr, nullptr, &Runtime::markForkedChild); }
+
+void Runtime::markForkedChild() noexcept {
+  // Only lock-free work is allowed here; the child has a single thread.
+  Runtime& runtime = instance();
+  if (runtime.session() != nullptr) runtime.forked_after_init_.store(true, std::memory_order_relaxed);
+}
+
+aclError Runtime::initialize(const char* config_path) {
+  if (forkedAfterInit()) {
+    return fail(ACL_ERROR_RT_INTERNAL_ERROR,
+                "aclInit: the NPU simulator cannot be used in a process forked after aclInit");
+  }
+  std::lock_guard lock(lifecycle_mutex_);
+  if (owned_session_) return fail(ACL_ERROR_REPEAT_INITIALIZE, "aclInit: already initialized");
+  // CANN reads a JSON configuration from this path; the simulator has nothing
+  // to configure there but still insists that it exists, as CANN does.
+  if (config_path != nullptr && config_path[0] != '\0' && !std::ifstream(config_path).good()) {
+    return fail(ACL_ERROR_INVALID_PARAM, "aclInit: cannot read the configuration file '%s'", config_path);
+  }
+  SimConfig config;
+  std::string error;
+  if (!loadConfigFromEnvironment(config, error)) {
+    return fail(ACL_ERROR_INVALID_PARAM, "aclInit: invalid simulator configuration: %s", error.c_str());
+  }
+  const char* soc_name = soc_names_.insert(config.soc_name).first->c_str();
+  owned_session_ = std::make_unique<Session>(std::move(config), ++sessions_started_);
+  soc_name_.store(soc_name, std::memory_order_release);
+  session_.store(owned_session_.get(), std::memory_order_release);
+  return ACL_SUCCESS;
+}
+
+aclError Runtime::finalize() {
+  if (forkedAfterInit()) {
+    return fail(ACL_ERROR_RT_INTERNAL_ERROR,
+                "aclFinalize: the NPU simulator cannot be used in a process forked after aclInit");
+  }
+  std::unique_ptr<Session> ending;
+  {
+    std::lock_guard lock(lifecycle_mutex_);
+    if (!owned_session_) return fail(ACL_ERROR_UNINITIALIZE, "aclFinalize: aclInit was not called");
+    session_.store(nullptr, std::memory_order_release);
+    ending = std::move(owned_session_);
+  }
+  // Destroying the session drains and joins every worker; outside the lock so
+  // a callback still running on a worker cannot deadlock against aclInit.
+  ending.reset();
+  return ACL_SUCCESS;
+}
+
+}  // namespace npu_sim

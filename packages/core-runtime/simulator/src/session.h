@@ -1,0 +1,65 @@
+// Everything that exists between aclInit and aclFinalize.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "config.h"
+#include "device.h"
+#include "event.h"
+#include "handle_registry.h"
+#include "pinned_host_memory.h"
+#include "report.h"
+#include "stream.h"
+
+namespace npu_sim {
+
+// A live device allocation and the device that owns it.
+struct DeviceBlock {
+  Device* device;
+  BlockSpan span;
+};
+
+class Session {
+ public:
+  // `generation` tells this session from earlier ones, so per-thread state
+  // (the current device) left over from before an aclFinalize is ignored.
+  Session(SimConfig config, uint64_t generation);
+
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  const SimConfig& config() const noexcept { return config_; }
+  uint64_t generation() const noexcept { return generation_; }
+
+  int32_t deviceCount() const noexcept { return static_cast<int32_t>(devices_.size()); }
+  // Null when `index` is not a visible device.
+  Device* device(int32_t index) const noexcept;
+
+  HandleRegistry<Stream>& streams() noexcept { return streams_; }
+  HandleRegistry<Event>& events() noexcept { return events_; }
+  ReportHub& reports() noexcept { return reports_; }
+  PinnedHostMemory& pinnedHostMemory() noexcept { return pinned_host_memory_; }
+
+  // The device allocation containing the byte at `ptr`, on any device.
+  std::optional<DeviceBlock> findDeviceMemory(const void* ptr) const;
+
+  // Waits for every stream of `device`, except the calling worker's own
+  // stream, which cannot wait for itself.
+  void synchronizeDevice(const Device& device) const;
+
+ private:
+  const SimConfig config_;
+  const uint64_t generation_;
+  PinnedHostMemory pinned_host_memory_;
+  std::vector<std::unique_ptr<Device>> devices_;
+  ReportHub reports_;
+  HandleRegistry<Event> events_;
+  // Last, so it is destroyed first: each created stream drains while the
+  // devices, memory and inboxes its tasks use still exist.
+  HandleRegistry<Stream> streams_;
+};
+
+}  // namespace npu_sim

@@ -1,0 +1,44 @@
+// Bounded busy-waiting: the first phase of every wait in the simulator.
+//
+// Handing a task to a worker or learning that it finished takes a few hundred
+// nanoseconds when the other thread is awake and watching, but tens of
+// microseconds when it has to be woken through the kernel. Waiters therefore
+// watch for a short, bounded time before they sleep, so back-to-back work
+// stays fast and idle threads burn no core.
+#pragma once
+
+#include <chrono>
+
+namespace npu_sim {
+
+// How long an idle stream worker watches its queue before it sleeps.
+inline constexpr std::chrono::microseconds kWorkerSpinBudget{50};
+// How long a host thread watches for completion before it sleeps.
+inline constexpr std::chrono::microseconds kWaiterSpinBudget{30};
+
+// Tells the CPU this is a spin loop, so a sibling hyper-thread gets the core's
+// resources and leaving the loop does not stall on a memory-order flush.
+inline void cpuRelax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield" ::: "memory");
+#endif
+}
+
+// Polls `ready` until it returns true or `budget` has passed; returns the last
+// answer. The clock is read only every few polls because it costs more than one.
+template <class Predicate>
+bool spinUntil(Predicate&& ready, std::chrono::nanoseconds budget) {
+  if (ready()) return true;
+  const auto deadline = std::chrono::steady_clock::now() + budget;
+  for (;;) {
+    for (int poll = 0; poll < 16; ++poll) {
+      cpuRelax();
+      if (ready()) return true;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return ready();
+  }
+}
+
+}  // namespace npu_sim

@@ -1,0 +1,77 @@
+// A simulated NPU stream: an ordered, truly asynchronous task queue with its
+// own worker thread.
+//
+// Tasks run one after another in enqueue order on the worker, concurrently
+// with the host threads that enqueue them and with other streams, so missing
+// synchronization shows up here as it would on hardware.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "busy_tracker.h"
+#include "progress_counter.h"
+#include "report.h"
+#include "task_queue.h"
+
+namespace npu_sim {
+
+class Stream {
+ public:
+  Stream(int32_t device_index, BusyTracker& device_busy, int32_t priority, bool launch_blocking);
+  // Runs every task enqueued so far, then stops the worker.
+  ~Stream();
+
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
+
+  int32_t deviceIndex() const noexcept { return device_index_; }
+  int32_t priority() const noexcept { return priority_; }
+
+  // Enqueues `task`. Under ASCEND_LAUNCH_BLOCKING it returns only once the
+  // task ran (unless called from this stream's own worker, which would wait
+  // for itself).
+  void submit(Task task);
+  // Waits until every task enqueued before the call ran.
+  void synchronize() const;
+  // Whether every task enqueued so far ran.
+  bool idle() const noexcept { return completed_.value() >= queue_.pushedCount(); }
+  // True on this stream's worker thread, where waiting for the stream would
+  // deadlock.
+  bool isCallingWorker() const noexcept;
+
+  // The host thread that runs this stream's callbacks (aclrtSubscribeReport);
+  // at most one. subscribe() fails when another thread holds it,
+  // unsubscribe() when `thread_id` does not.
+  bool subscribe(uint64_t thread_id, std::shared_ptr<ReportInbox> inbox);
+  bool unsubscribe(uint64_t thread_id);
+  std::optional<uint64_t> subscribedThread() const;
+  std::shared_ptr<ReportInbox> subscriberInbox() const;
+
+ private:
+  void runWorker();
+
+  const int32_t device_index_;
+  BusyTracker& device_busy_;
+  const int32_t priority_;
+  const bool launch_blocking_;
+
+  TaskQueue queue_;
+  // Number of tasks that ran; task N (1-based) ran once it reaches N.
+  ProgressCounter completed_;
+
+  struct Subscription {
+    uint64_t thread_id;
+    std::shared_ptr<ReportInbox> inbox;
+  };
+  mutable std::mutex subscription_mutex_;
+  std::optional<Subscription> subscription_;
+
+  // Last, so the worker starts after everything it uses exists.
+  std::thread worker_;
+};
+
+}  // namespace npu_sim
