@@ -95,6 +95,14 @@ def cell_env(cell: matrix.Cell) -> dict[str, str]:
     return env
 
 
+def native_build_settings(cell: matrix.Cell, package: Package) -> list[str]:
+    """Config settings of a CMake build: a persistent build tree per cell, and the cell's CANN."""
+    if not package.native:
+        return []
+    build_dir = build_root(cell) / "{wheel_tag}" / package.build_name  # {wheel_tag}: scikit-build-core's
+    return [f"-Cbuild-dir={build_dir}", f"-Ccmake.define.TORCH_NPU_CANN_VERSION={cell.cann}"]
+
+
 def describe(cell: matrix.Cell, what: str) -> str:
     """One line for `nox -l`."""
     status = MATRIX.status(cell, DAY)
@@ -113,13 +121,11 @@ def build(session: nox.Session, cell: matrix.Cell) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for package in present_packages():
         session.log(f"building {package.dist} {cell.version} for {cell.id}")
-        build_dir = build_root(cell) / "{wheel_tag}" / package.build_name
         session.run(
             "python", "-m", "pip", "wheel",
             "--no-build-isolation", "--no-deps",
             "-w", str(out),
-            f"-Cbuild-dir={build_dir}",
-            f"-Ccmake.define.TORCH_NPU_CANN_VERSION={cell.cann}",
+            *native_build_settings(cell, package),
             str(ROOT / package.path),
             env=cell_env(cell),
         )  # fmt: skip
@@ -127,13 +133,13 @@ def build(session: nox.Session, cell: matrix.Cell) -> None:
 
 
 _CHECK_INSTALLED = """
-import sys, sysconfig, pathlib, torch_npu
-where = pathlib.Path(torch_npu.__file__).resolve()
-site = pathlib.Path(sysconfig.get_paths()["purelib"]).resolve()
-platsite = pathlib.Path(sysconfig.get_paths()["platlib"]).resolve()
-if site not in where.parents and platsite not in where.parents:
-    sys.exit(f"torch_npu was imported from {where}, not from the installed wheel in {site}")
-print(f"testing the installed torch_npu: {where}")
+import importlib.util, pathlib, sys, sysconfig
+spec = importlib.util.find_spec("torch_npu")  # locates the package without running it
+where = pathlib.Path(spec.origin).resolve()
+sites = {pathlib.Path(sysconfig.get_paths()[k]).resolve() for k in ("purelib", "platlib")}
+if not sites & set(where.parents):
+    sys.exit(f"torch_npu resolves to {where}, not to the installed wheel in {sorted(map(str, sites))}")
+print(f"testing the installed torch_npu: {where.parent}")
 """
 
 
@@ -151,14 +157,15 @@ def test(session: nox.Session, cell: matrix.Cell) -> None:
         *(f"{p.dist}=={cell.version}" for p in packages),
     )  # fmt: skip
     session.run("python", "-m", "pip", "check")
-    # Run outside the source tree, without sys.path insertion, so that the installed
-    # torch_npu is the one imported, not packages/core-runtime/torch_npu.
+    # Run from a scratch directory with --import-mode=append (test directories go to the END
+    # of sys.path, so `from conftest import ...` works but site-packages wins): the installed
+    # torch_npu is the one imported, never packages/core-runtime/torch_npu.
     session.chdir(session.create_tmp())
     session.run("python", "-c", _CHECK_INSTALLED)
     tests = [str(ROOT / t) for t in TEST_PATHS if (ROOT / t).is_dir()]
     if tests:
         session.run(
-            "python", "-m", "pytest", "--import-mode=importlib", "-p", "no:cacheprovider",
+            "python", "-m", "pytest", "--import-mode=append", "-p", "no:cacheprovider",
             f"--rootdir={ROOT}", *tests, *session.posargs,
         )  # fmt: skip
     else:
@@ -177,7 +184,8 @@ def run_ctest(session: nox.Session, cell: matrix.Cell) -> None:
         if (d / "CTestTestfile.cmake").is_file()
     )
     if not trees or ctest is None:
-        session.log("ctest skipped: " + ("no ctest on PATH" if trees else f"no test build tree under {build_root(cell)}"))
+        why = "no ctest on PATH" if trees else f"no build tree with tests under {build_root(cell)}"
+        session.log(f"ctest skipped: {why}")
         return
     for tree in trees:
         session.run(ctest, "--test-dir", str(tree), "--output-on-failure", external=True)
@@ -219,7 +227,7 @@ def _register(kind: str, cell: matrix.Cell, body: Callable[[nox.Session, matrix.
 def _register_alias(alias: str, target: str) -> None:
     """Register ``alias``: a session that only requires ``target``."""
 
-    def run(session: nox.Session) -> None:  # noqa: ARG001 -- the work is done by `target`
+    def run(session: nox.Session) -> None:
         pass
 
     run.__doc__ = f"alias of {target}"

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import matrix  # noqa: E402
+import matrix
 
 FIELDS = (
     "id",
@@ -55,9 +55,7 @@ def _choose(table: matrix.Matrix, args: argparse.Namespace, day: datetime.date) 
     env = dict(os.environ)
     if args.cann:
         env[matrix.CANN_ENV] = args.cann
-    return matrix.cell_for_build(
-        table, env, matrix.installed_torch_version(), day, allow_eol=args.allow_eol
-    )
+    return matrix.cell_for_build(table, env, matrix.installed_torch_version(), day, allow_eol=args.allow_eol)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

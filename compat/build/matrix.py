@@ -86,9 +86,7 @@ def normalize_version(version: str) -> str:
 def _parse_cann(version: str) -> re.Match[str]:
     match = _CANN_RE.match(version.strip())
     if match is None:
-        raise MatrixError(
-            f"{version!r} is not a CANN version (expected e.g. 8.5.0, 8.5, 8.3.RC1, 6.3.RC3.1)"
-        )
+        raise MatrixError(f"{version!r} is not a CANN version (expected e.g. 8.5.0, 8.5, 8.3.RC1, 6.3.RC3.1)")
     return match
 
 
@@ -262,7 +260,7 @@ class Matrix:
                 raise MatrixError(f"cell {cell.id} is listed twice")
             seen.add(key)
             cann_sort_key(cell.cann)
-            cell.version  # noqa: B018 -- raises on a non-PEP 440 extension version
+            normalize_version(cell.extension)  # raises on a non-PEP 440 extension version
             if cell.torch not in self.maintenance:
                 raise MatrixError(f"cell {cell.id}: torch {cell.torch} has no row in maintenance.yaml")
 
@@ -386,9 +384,7 @@ def cell_for_build(
     """
     wanted = env.get(TORCH_ENV) or installed_torch
     if not wanted:
-        raise UnsupportedCellError(
-            matrix.refusal(f"torch is not installed and {TORCH_ENV} is not set", day)
-        )
+        raise UnsupportedCellError(matrix.refusal(f"torch is not installed and {TORCH_ENV} is not set", day))
     cell = matrix.select(wanted, env.get(CANN_ENV) or None, day=day, allow_eol=allow_eol)
     if installed_torch is not None and strip_local(installed_torch) != cell.torch:
         raise MatrixError(
@@ -430,4 +426,4 @@ def format_table(matrix: Matrix, cells: Iterable[Cell], day: _dt.date) -> str:
         for c in cells
     ]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    return "\n".join("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows)
+    return "\n".join("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows)

@@ -38,9 +38,7 @@ __all__ = ["dynamic_metadata", "get_requires_for_dynamic_metadata", "metadata_fo
 _FIELDS = ("version", "dependencies")
 
 
-def metadata_for_cell(
-    cell: matrix.Cell, settings: Mapping[str, Any], wanted: set[str]
-) -> dict[str, Any]:
+def metadata_for_cell(cell: matrix.Cell, settings: Mapping[str, Any], wanted: set[str]) -> dict[str, Any]:
     """The ``[project]`` fragment for ``cell``, restricted to the fields in ``wanted``."""
     values = {"torch_version": cell.torch, "cann_version": cell.cann, "version": cell.version}
     templates = settings.get("dependencies", [])
