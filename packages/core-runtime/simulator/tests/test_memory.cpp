@@ -1,0 +1,288 @@
+// Device and host memory: capacity, validation, copies and fills.
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <numeric>
+#include <string>
+
+#include "sim_fixture.h"
+
+using namespace sim_test;
+
+namespace {
+
+size_t residentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  size_t total_pages = 0;
+  size_t resident_pages = 0;
+  statm >> total_pages >> resident_pages;
+  return resident_pages * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+}  // namespace
+
+TEST_CASE(malloc_is_aligned_usable_and_free_checks_pointers) {
+  ScopedSimulator sim;
+  for (size_t size : {size_t{1}, size_t{100}, size_t{513}, size_t{300} << 10, size_t{3} << 20}) {
+    void* device = nullptr;
+    CHECK_ACL(aclrtMalloc(&device, size, ACL_MEM_MALLOC_HUGE_FIRST));
+    CHECK_EQ(reinterpret_cast<uintptr_t>(device) % 512, 0u);
+    std::vector<uint8_t> pattern(size);
+    std::iota(pattern.begin(), pattern.end(), uint8_t{7});
+    CHECK_ACL(aclrtMemcpy(device, size, pattern.data(), size, ACL_MEMCPY_HOST_TO_DEVICE));
+    std::vector<uint8_t> back(size);
+    CHECK_ACL(aclrtMemcpy(back.data(), size, device, size, ACL_MEMCPY_DEVICE_TO_HOST));
+    CHECK(back == pattern);
+    if (size > 1) {
+      CHECK_ACL_ERROR(aclrtFree(static_cast<uint8_t*>(device) + 1), ACL_ERROR_RT_MEMORY_FREE);
+    }
+    CHECK_ACL(aclrtFree(device));
+    CHECK_ACL_ERROR(aclrtFree(device), ACL_ERROR_RT_MEMORY_FREE);
+  }
+  int on_stack = 0;
+  CHECK_ACL_ERROR(aclrtFree(&on_stack), ACL_ERROR_RT_MEMORY_FREE);
+  CHECK_ACL_ERROR(aclrtFree(nullptr), ACL_ERROR_INVALID_PARAM);
+  void* device = nullptr;
+  CHECK_ACL_ERROR(aclrtMalloc(&device, 0, ACL_MEM_MALLOC_HUGE_FIRST), ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL_ERROR(aclrtMalloc(nullptr, 64, ACL_MEM_MALLOC_HUGE_FIRST), ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL_ERROR(aclrtMalloc(&device, 64, static_cast<aclrtMemMallocPolicy>(9)), ACL_ERROR_INVALID_PARAM);
+
+  aclError without_device = ACL_SUCCESS;
+  std::thread([&] {
+    void* ptr = nullptr;
+    without_device = aclrtMalloc(&ptr, 64, ACL_MEM_MALLOC_HUGE_FIRST);
+  }).join();
+  CHECK_EQ(without_device, ACL_ERROR_RT_CONTEXT_NULL);
+}
+
+TEST_CASE(out_of_memory_then_recovery) {
+  ScopedSimulator sim({{"TORCH_NPU_SIM_HBM_MB", "64"}}, 0);
+  const size_t mib = size_t{1} << 20;
+  void* first = nullptr;
+  CHECK_ACL(aclrtMalloc(&first, 40 * mib, ACL_MEM_MALLOC_HUGE_FIRST));
+  void* second = nullptr;
+  CHECK_ACL_ERROR(aclrtMalloc(&second, 40 * mib, ACL_MEM_MALLOC_HUGE_FIRST), ACL_ERROR_RT_MEMORY_ALLOCATION);
+  const std::string message = aclGetRecentErrMsg();
+  CHECK(message.find("Out of memory") != std::string::npos);
+  CHECK(message.find("device 0") != std::string::npos);
+  CHECK(message.find(std::to_string(40 * mib)) != std::string::npos);
+
+  size_t free = 0;
+  size_t total = 0;
+  CHECK_ACL(aclrtGetMemInfo(ACL_HBM_MEM, &free, &total));
+  CHECK_EQ(total, 64 * mib);
+  CHECK_EQ(free, 24 * mib);
+
+  CHECK_ACL(aclrtFree(first));
+  CHECK_ACL(aclrtMalloc(&second, 40 * mib, ACL_MEM_MALLOC_HUGE_FIRST));
+  CHECK_ACL(aclrtFree(second));
+
+  // The whole capacity can be used, and not one block more.
+  void* everything = nullptr;
+  CHECK_ACL(aclrtMalloc(&everything, 64 * mib, ACL_MEM_MALLOC_HUGE_FIRST));
+  void* one_more = nullptr;
+  CHECK_ACL_ERROR(aclrtMalloc(&one_more, 1, ACL_MEM_MALLOC_HUGE_FIRST), ACL_ERROR_RT_MEMORY_ALLOCATION);
+  CHECK_ACL(aclrtGetMemInfo(ACL_HBM_MEM, &free, &total));
+  CHECK_EQ(free, 0u);
+  CHECK_ACL(aclrtFree(everything));
+}
+
+TEST_CASE(untouched_capacity_costs_no_host_memory) {
+  // A 32 GiB device: more than many hosts have, which must not matter as
+  // long as the memory is not written.
+  ScopedSimulator sim({{"TORCH_NPU_SIM_HBM_MB", "32768"}}, 0);
+  const size_t before = residentBytes();
+  const size_t size = (size_t{32} << 30) - 512;
+  void* huge = nullptr;
+  CHECK_ACL(aclrtMalloc(&huge, size, ACL_MEM_MALLOC_HUGE_FIRST));
+  CHECK_ACL(aclrtMemset(huge, size, 0x5a, 4096));
+  CHECK_ACL(aclrtMemset(static_cast<uint8_t*>(huge) + size - 4096, 4096, 0x5a, 4096));
+  CHECK(residentBytes() < before + (size_t{64} << 20));
+  CHECK_ACL(aclrtFree(huge));
+}
+
+TEST_CASE(devices_have_independent_capacity) {
+  ScopedSimulator sim({{"TORCH_NPU_SIM_DEVICE_COUNT", "3"}, {"TORCH_NPU_SIM_HBM_MB", "32"}});
+  const size_t mib = size_t{1} << 20;
+  void* blocks[3] = {};
+  for (int32_t device = 0; device < 3; ++device) {
+    CHECK_ACL(aclrtSetDevice(device));
+    CHECK_ACL(aclrtMalloc(&blocks[device], 30 * mib, ACL_MEM_MALLOC_HUGE_FIRST));
+    CHECK_EQ(npuSimDeviceOfPointer(blocks[device]), device);
+    CHECK_EQ(npuSimDeviceOfPointer(static_cast<uint8_t*>(blocks[device]) + 30 * mib - 1), device);
+  }
+  CHECK_ACL(aclrtSetDevice(1));
+  void* extra = nullptr;
+  CHECK_ACL_ERROR(aclrtMalloc(&extra, 4 * mib, ACL_MEM_MALLOC_HUGE_FIRST), ACL_ERROR_RT_MEMORY_ALLOCATION);
+  CHECK(std::string(aclGetRecentErrMsg()).find("device 1") != std::string::npos);
+  size_t free = 0;
+  size_t total = 0;
+  CHECK_ACL(aclrtGetMemInfo(ACL_HBM_MEM, &free, &total));
+  CHECK_EQ(free, 2 * mib);
+
+  // Freeing on device 0 (from a thread whose device is 1) helps only device 0.
+  CHECK_ACL(aclrtFree(blocks[0]));
+  CHECK_EQ(npuSimDeviceOfPointer(blocks[0]), -1);
+  CHECK_ACL_ERROR(aclrtMalloc(&extra, 4 * mib, ACL_MEM_MALLOC_HUGE_FIRST), ACL_ERROR_RT_MEMORY_ALLOCATION);
+  CHECK_ACL(aclrtSetDevice(0));
+  CHECK_ACL(aclrtMalloc(&extra, 4 * mib, ACL_MEM_MALLOC_HUGE_FIRST));
+
+  aclrtUtilizationInfo info{};
+  CHECK_ACL(aclrtGetDeviceUtilizationRate(2, &info));
+  CHECK_EQ(info.memoryUtilization, 94);  // 30 of 32 MiB
+  CHECK_ACL(aclrtGetDeviceUtilizationRate(0, &info));
+  CHECK_EQ(info.memoryUtilization, 13);  // 4 of 32 MiB
+
+  int on_stack = 0;
+  CHECK_EQ(npuSimDeviceOfPointer(&on_stack), -1);
+  CHECK_EQ(npuSimDeviceOfPointer(nullptr), -1);
+  CHECK_ACL(aclrtFree(extra));
+  CHECK_ACL(aclrtFree(blocks[1]));
+  CHECK_ACL(aclrtFree(blocks[2]));
+}
+
+TEST_CASE(memcpy_checks_kind_and_ranges) {
+  ScopedSimulator sim;
+  uint8_t* device = nullptr;
+  CHECK_ACL(aclrtMalloc(reinterpret_cast<void**>(&device), 1024, ACL_MEM_MALLOC_HUGE_FIRST));
+  uint8_t* other = nullptr;
+  CHECK_ACL(aclrtMalloc(reinterpret_cast<void**>(&other), 1024, ACL_MEM_MALLOC_HUGE_FIRST));
+  std::vector<uint8_t> host(1024, 3);
+  std::vector<uint8_t> host2(1024, 0);
+
+  CHECK_ACL(aclrtMemcpy(device, 1024, host.data(), 1024, ACL_MEMCPY_HOST_TO_DEVICE));
+  CHECK_ACL(aclrtMemcpy(other, 1024, device, 1024, ACL_MEMCPY_DEVICE_TO_DEVICE));
+  CHECK_ACL(aclrtMemcpy(host2.data(), 1024, other, 1024, ACL_MEMCPY_DEVICE_TO_HOST));
+  CHECK(host2 == host);
+  CHECK_ACL(aclrtMemcpy(host2.data(), 1024, host.data(), 1024, ACL_MEMCPY_HOST_TO_HOST));
+  // ACL_MEMCPY_DEFAULT works out the direction.
+  CHECK_ACL(aclrtMemcpy(device, 1024, host.data(), 16, ACL_MEMCPY_DEFAULT));
+  CHECK_ACL(aclrtMemcpy(host2.data(), 1024, device, 16, ACL_MEMCPY_DEFAULT));
+  CHECK_ACL(aclrtMemcpy(other, 1024, device + 512, 512, ACL_MEMCPY_DEFAULT));
+  CHECK_ACL(aclrtMemcpy(host2.data(), 1024, host.data(), 16, ACL_MEMCPY_DEFAULT));
+
+  // Wrong direction for the kind.
+  CHECK_ACL_ERROR(aclrtMemcpy(host2.data(), 1024, host.data(), 16, ACL_MEMCPY_HOST_TO_DEVICE), ACL_ERROR_INVALID_PARAM);
+  CHECK(std::string(aclGetRecentErrMsg()).find("not device memory") != std::string::npos);
+  CHECK_ACL_ERROR(aclrtMemcpy(device, 1024, other, 16, ACL_MEMCPY_HOST_TO_DEVICE), ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL_ERROR(aclrtMemcpy(host2.data(), 1024, host.data(), 16, ACL_MEMCPY_DEVICE_TO_HOST), ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL_ERROR(aclrtMemcpy(device, 1024, host.data(), 16, ACL_MEMCPY_HOST_TO_HOST), ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL_ERROR(aclrtMemcpy(device, 1024, host.data(), 16, ACL_MEMCPY_DEVICE_TO_DEVICE), ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL_ERROR(aclrtMemcpy(device, 1024, host.data(), 16, static_cast<aclrtMemcpyKind>(7)), ACL_ERROR_INVALID_PARAM);
+
+  // Ranges that leave the allocation, destMax, null pointers.
+  CHECK_ACL_ERROR(aclrtMemcpy(device + 1000, 100, host.data(), 100, ACL_MEMCPY_HOST_TO_DEVICE), ACL_ERROR_INVALID_PARAM);
+  CHECK(std::string(aclGetRecentErrMsg()).find("overruns") != std::string::npos);
+  CHECK_ACL_ERROR(aclrtMemcpy(host2.data(), 1024, other + 1, 1024, ACL_MEMCPY_DEVICE_TO_HOST), ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL_ERROR(aclrtMemcpy(device, 8, host.data(), 16, ACL_MEMCPY_HOST_TO_DEVICE), ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL_ERROR(aclrtMemcpy(nullptr, 16, host.data(), 16, ACL_MEMCPY_HOST_TO_DEVICE), ACL_ERROR_INVALID_PARAM);
+
+  // The asynchronous variant checks the same way before anything is queued.
+  CHECK_ACL_ERROR(aclrtMemcpyAsync(device + 1000, 100, host.data(), 100, ACL_MEMCPY_HOST_TO_DEVICE, nullptr),
+                  ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL_ERROR(aclrtMemcpyAsync(device, 8, host.data(), 16, ACL_MEMCPY_HOST_TO_DEVICE, nullptr),
+                  ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL(aclrtMemcpyAsync(device, 1024, host.data(), 0, ACL_MEMCPY_HOST_TO_DEVICE, nullptr));
+
+  // Freed memory is no longer device memory.
+  CHECK_ACL(aclrtFree(other));
+  CHECK_ACL_ERROR(aclrtMemcpy(other, 16, host.data(), 16, ACL_MEMCPY_HOST_TO_DEVICE), ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL(aclrtFree(device));
+}
+
+TEST_CASE(copies_between_devices) {
+  ScopedSimulator sim;
+  std::vector<uint32_t> host(256);
+  std::iota(host.begin(), host.end(), 1000u);
+  void* on_zero = nullptr;
+  CHECK_ACL(aclrtMalloc(&on_zero, 1024, ACL_MEM_MALLOC_HUGE_FIRST));
+  CHECK_ACL(aclrtSetDevice(1));
+  void* on_one = nullptr;
+  CHECK_ACL(aclrtMalloc(&on_one, 1024, ACL_MEM_MALLOC_HUGE_FIRST));
+  CHECK_ACL(aclrtSetDevice(0));
+  CHECK_ACL(aclrtMemcpyAsync(on_zero, 1024, host.data(), 1024, ACL_MEMCPY_HOST_TO_DEVICE, nullptr));
+  CHECK_ACL(aclrtMemcpyAsync(on_one, 1024, on_zero, 1024, ACL_MEMCPY_DEVICE_TO_DEVICE, nullptr));
+  std::vector<uint32_t> back(256);
+  CHECK_ACL(aclrtMemcpyAsync(back.data(), 1024, on_one, 1024, ACL_MEMCPY_DEVICE_TO_HOST, nullptr));
+  CHECK_ACL(aclrtSynchronizeStream(nullptr));
+  CHECK(back == host);
+  CHECK_ACL(aclrtFree(on_zero));
+  CHECK_ACL(aclrtFree(on_one));
+}
+
+TEST_CASE(memset_checks_ranges) {
+  ScopedSimulator sim;
+  uint8_t* device = nullptr;
+  CHECK_ACL(aclrtMalloc(reinterpret_cast<void**>(&device), 4096, ACL_MEM_MALLOC_HUGE_FIRST));
+  CHECK_ACL(aclrtMemset(device, 4096, 0xab, 4096));
+  CHECK_ACL(aclrtMemsetAsync(device + 100, 200, 0x11, 200, nullptr));
+  CHECK_ACL(aclrtSynchronizeStream(nullptr));
+  std::vector<uint8_t> back(4096);
+  CHECK_ACL(aclrtMemcpy(back.data(), 4096, device, 4096, ACL_MEMCPY_DEVICE_TO_HOST));
+  for (size_t index = 0; index < back.size(); ++index) {
+    CHECK_EQ(int{back[index]}, (index >= 100 && index < 300) ? 0x11 : 0xab);
+  }
+  CHECK_ACL_ERROR(aclrtMemset(device, 10, 0, 20), ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL_ERROR(aclrtMemset(device + 4000, 200, 0, 200), ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL_ERROR(aclrtMemset(back.data(), 16, 0, 16), ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL_ERROR(aclrtMemset(nullptr, 16, 0, 16), ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL_ERROR(aclrtMemsetAsync(device + 4000, 200, 0, 200, nullptr), ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL_ERROR(aclrtMemsetAsync(back.data(), 16, 0, 16, nullptr), ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL(aclrtFree(device));
+}
+
+TEST_CASE(pinned_host_memory) {
+  ScopedSimulator sim;
+  void* pinned = nullptr;
+  CHECK_ACL(aclrtMallocHost(&pinned, 10000));
+  CHECK_EQ(reinterpret_cast<uintptr_t>(pinned) % 512, 0u);
+  std::memset(pinned, 0x42, 10000);
+  CHECK_EQ(npuSimDeviceOfPointer(pinned), -1);
+  void* device = nullptr;
+  CHECK_ACL(aclrtMalloc(&device, 10000, ACL_MEM_MALLOC_HUGE_FIRST));
+  CHECK_ACL(aclrtMemcpyAsync(device, 10000, pinned, 10000, ACL_MEMCPY_HOST_TO_DEVICE, nullptr));
+  CHECK_ACL(aclrtSynchronizeStream(nullptr));
+  CHECK_ACL_ERROR(aclrtFreeHost(device), ACL_ERROR_RT_MEMORY_FREE);
+  CHECK_ACL(aclrtFreeHost(pinned));
+  CHECK_ACL_ERROR(aclrtFreeHost(pinned), ACL_ERROR_RT_MEMORY_FREE);
+  int on_stack = 0;
+  CHECK_ACL_ERROR(aclrtFreeHost(&on_stack), ACL_ERROR_RT_MEMORY_FREE);
+  CHECK_ACL_ERROR(aclrtFreeHost(nullptr), ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL_ERROR(aclrtMallocHost(&pinned, 0), ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL(aclrtFree(device));
+}
+
+TEST_CASE(mem_info_attributes) {
+  ScopedSimulator sim;
+  size_t free = 0;
+  size_t total = 0;
+  CHECK_ACL(aclrtGetMemInfo(ACL_HBM_MEM_HUGE, &free, &total));
+  CHECK_ACL_ERROR(aclrtGetMemInfo(ACL_DDR_MEM, &free, &total), ACL_ERROR_RT_INVALID_MEMORY_TYPE);
+  CHECK_ACL_ERROR(aclrtGetMemInfo(ACL_HBM_MEM, nullptr, &total), ACL_ERROR_INVALID_PARAM);
+  aclError without_device = ACL_SUCCESS;
+  std::thread([&] { without_device = aclrtGetMemInfo(ACL_HBM_MEM, &free, &total); }).join();
+  CHECK_EQ(without_device, ACL_ERROR_RT_CONTEXT_NULL);
+}
+
+TEST_CASE(free_waits_for_queued_work) {
+  ScopedSimulator sim;
+  void* buffer = nullptr;
+  CHECK_ACL(aclrtMalloc(&buffer, size_t{1} << 20, ACL_MEM_MALLOC_HUGE_FIRST));
+  Gate gate;
+  CHECK_ACL(npuSimLaunchHostTask(nullptr, &Gate::waitTask, &gate));
+  CHECK_ACL(aclrtMemsetAsync(buffer, size_t{1} << 20, 7, size_t{1} << 20, nullptr));
+  std::atomic<bool> freed{false};
+  aclError free_result = ACL_ERROR_INVALID_PARAM;
+  std::thread freeing([&] {
+    free_result = aclrtFree(buffer);
+    freed = true;
+  });
+  // Give a wrongly eager free every chance to return (and unmap) early.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const bool freed_too_early = freed.load();
+  gate.open();
+  freeing.join();
+  CHECK(!freed_too_early);
+  CHECK_EQ(free_result, ACL_SUCCESS);
+}
