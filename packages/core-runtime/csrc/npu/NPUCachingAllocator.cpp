@@ -154,7 +154,6 @@ struct BlockOrder {
   using is_transparent = void;
   bool operator()(const Block* lhs, const Block* rhs) const;
   bool operator()(const Block* lhs, const BlockKey& rhs) const;
-  bool operator()(const BlockKey& lhs, const Block* rhs) const;
 };
 
 using BlockSet = std::set<Block*, BlockOrder>;
@@ -211,9 +210,6 @@ bool BlockOrder::operator()(const Block* lhs, const Block* rhs) const {
 }
 bool BlockOrder::operator()(const Block* lhs, const BlockKey& rhs) const {
   return keyLess(lhs->key(), rhs);
-}
-bool BlockOrder::operator()(const BlockKey& lhs, const Block* rhs) const {
-  return keyLess(lhs, rhs->key());
 }
 
 // Owns every Block of one device. Blocks are recycled, not deleted, so that a

@@ -366,9 +366,9 @@ def memory_summary(device: _Device = None, abbreviated: bool = False) -> str:
     fields = ["current", "peak", "allocated", "freed"]
     lines = [
         "=" * width,
-        f" {'':16} PyTorch NPU memory summary, device ID {index:<17d} ",
+        f" {'':16} PyTorch NPU memory summary, device ID {index}".ljust(width),
         "-" * width,
-        f"  {'':9} NPU OOMs: {stat('num_ooms'):<13d} | {'':4} aclrtMalloc retries: {stat('num_alloc_retries'):<7d}  ",
+        f"  {'':9} NPU OOMs: {stat('num_ooms'):<12d} | {'':3} aclrtMalloc retries: {stat('num_alloc_retries')}".ljust(width),
         "=" * width,
         "        Metric         | Cur Usage  | Peak Usage | Tot Alloc  | Tot Freed  ",
     ]
