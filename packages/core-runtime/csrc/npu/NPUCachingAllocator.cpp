@@ -252,7 +252,8 @@ class DeviceCachingAllocator {
     stats_.max_split_size = static_cast<int64_t>(config_.max_split_size());
   }
 
-  Block* malloc(size_t request_size, aclrtStream stream) {
+  // Returns the address of a block of at least `request_size` bytes for use on `stream`.
+  void* malloc(size_t request_size, aclrtStream stream) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (C10_UNLIKELY(request_size > kMaxRequestSize)) {
       raiseOutOfMemory(request_size);
@@ -267,19 +268,28 @@ class DeviceCachingAllocator {
       block = allocateSegment(pool, stream, segmentSizeFor(size));
     }
     handOut(block, size, request_size);
+    allocated_blocks_.emplace(block->ptr, block);
     reportUsageToProfiler(block, static_cast<int64_t>(block->size));
-    return block;
+    return block->ptr;
   }
 
-  void free(Block* block) {
+  // Frees `ptr` if this device allocated it; false otherwise.
+  bool free(void* ptr) {
     std::lock_guard<std::mutex> lock(mutex_);
+    auto it = allocated_blocks_.find(ptr);
+    if (it == allocated_blocks_.end()) {
+      return false;
+    }
+    Block* block = it->second;
+    allocated_blocks_.erase(it);
+
     const bool small = block->pool->is_small;
     block->allocated = false;
     decreaseStat(stats_.allocation, small, 1);
     decreaseStat(stats_.allocated_bytes, small, block->size);
     decreaseStat(stats_.requested_bytes, small, block->requested_size);
     block->requested_size = 0;
-    if (block->size >= config_.max_split_size()) {
+    if (isOversize(block->size)) {
       stats_.oversize_allocations.decrease(1);
     }
     reportUsageToProfiler(block, -static_cast<int64_t>(block->size));
@@ -288,17 +298,23 @@ class DeviceCachingAllocator {
     } else {
       deferUntilStreamsFinish(block);
     }
+    return true;
   }
 
-  void recordStream(Block* block, aclrtStream stream) {
+  // Notes that `ptr` is used on `stream` if this device allocated it; false otherwise.
+  bool recordStream(void* ptr, aclrtStream stream) {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (stream == block->stream) {
-      // Work on the allocating stream is already ordered before any reuse.
-      return;
+    auto it = allocated_blocks_.find(ptr);
+    if (it == allocated_blocks_.end()) {
+      return false;
     }
-    if (std::find(block->stream_uses.begin(), block->stream_uses.end(), stream) == block->stream_uses.end()) {
+    Block* block = it->second;
+    // Work on the allocating stream is already ordered before any reuse.
+    if (stream != block->stream &&
+        std::find(block->stream_uses.begin(), block->stream_uses.end(), stream) == block->stream_uses.end()) {
       block->stream_uses.push_back(stream);
     }
+    return true;
   }
 
   void emptyCache() {
@@ -816,6 +832,8 @@ class DeviceCachingAllocator {
   BlockPool large_pool_{false};
   // The first block of every segment (stable for the segment's lifetime).
   ska::flat_hash_set<Block*> segment_heads_;
+  // Blocks handed out and not yet freed, by address.
+  ska::flat_hash_map<void*, Block*> allocated_blocks_;
   std::vector<AclEvent> idle_events_;
   std::vector<PendingFree> pending_frees_;
   uint64_t clock_ = 0;
@@ -824,54 +842,9 @@ class DeviceCachingAllocator {
   size_t total_memory_ = 0;  // queried on first need
 };
 
-// Maps each allocated pointer to its block, so that frees (which only know
-// the pointer) find their device allocator. Sharded to keep threads that free
-// different pointers from contending on one lock.
-class AllocatedBlockMap {
- public:
-  void insert(void* ptr, Block* block) {
-    Shard& shard = shardFor(ptr);
-    std::lock_guard<std::mutex> lock(shard.mutex);
-    shard.blocks.emplace(ptr, block);
-  }
-
-  Block* find(void* ptr) {
-    Shard& shard = shardFor(ptr);
-    std::lock_guard<std::mutex> lock(shard.mutex);
-    auto it = shard.blocks.find(ptr);
-    return it == shard.blocks.end() ? nullptr : it->second;
-  }
-
-  // Removes and returns the block of `ptr`, or nullptr if there is none.
-  Block* take(void* ptr) {
-    Shard& shard = shardFor(ptr);
-    std::lock_guard<std::mutex> lock(shard.mutex);
-    auto it = shard.blocks.find(ptr);
-    if (it == shard.blocks.end()) {
-      return nullptr;
-    }
-    Block* block = it->second;
-    shard.blocks.erase(it);
-    return block;
-  }
-
- private:
-  static constexpr size_t kShardBits = 4;
-
-  struct alignas(64) Shard {
-    std::mutex mutex;
-    ska::flat_hash_map<void*, Block*> blocks;
-  };
-
-  Shard& shardFor(void* ptr) {
-    // Addresses share their low bits (512-byte granularity, 2 MiB segments),
-    // so mix them before picking a shard.
-    const uint64_t mixed = (reinterpret_cast<uintptr_t>(ptr) >> 9) * 0x9E3779B97F4A7C15ull;
-    return shards_[mixed >> (64 - kShardBits)];
-  }
-
-  std::array<Shard, size_t{1} << kShardBits> shards_;
-};
+// The device this thread last allocated or freed on: frees usually come from
+// the same device, so it is asked first whether it owns a pointer.
+thread_local c10::DeviceIndex last_used_device = 0;
 
 void deleteRaw(void* ptr);
 
@@ -912,9 +885,10 @@ class NPUCachingAllocatorImpl final : public c10::DeviceAllocator {
     if (ptr.get() == nullptr || ptr.get_deleter() != &deleteRaw) {
       return;
     }
-    Block* block = allocated_.find(ptr.get());
-    TORCH_CHECK(block != nullptr, "recordStream: no NPU caching allocator block for pointer ", ptr.get());
-    devices_[block->device]->recordStream(block, NPUStream(stream).stream());
+    const aclrtStream npu_stream = NPUStream(stream).stream();
+    const bool found =
+        forOwningDevice([&](DeviceCachingAllocator& device) { return device.recordStream(ptr.get(), npu_stream); });
+    TORCH_CHECK(found, "recordStream: no NPU caching allocator block for pointer ", ptr.get());
   }
 
   DeviceStats getDeviceStats(c10::DeviceIndex device) override { return deviceAllocator(device).stats(); }
@@ -928,18 +902,17 @@ class NPUCachingAllocatorImpl final : public c10::DeviceAllocator {
   }
 
   void* allocateOn(c10::DeviceIndex device, size_t nbytes, aclrtStream stream) {
-    Block* block = deviceAllocator(device).malloc(nbytes, stream);
-    allocated_.insert(block->ptr, block);
-    return block->ptr;
+    void* ptr = deviceAllocator(device).malloc(nbytes, stream);
+    last_used_device = device;
+    return ptr;
   }
 
   void free(void* ptr) {
     if (ptr == nullptr) {
       return;
     }
-    Block* block = allocated_.take(ptr);
-    TORCH_CHECK(block != nullptr, "NPU caching allocator: invalid device pointer ", ptr);
-    devices_[block->device]->free(block);
+    const bool found = forOwningDevice([ptr](DeviceCachingAllocator& device) { return device.free(ptr); });
+    TORCH_CHECK(found, "NPU caching allocator: invalid device pointer ", ptr);
   }
 
   void setMemoryFraction(double fraction, c10::DeviceIndex device) {
@@ -996,11 +969,31 @@ class NPUCachingAllocatorImpl final : public c10::DeviceAllocator {
     return true;
   }
 
+  // Calls `action` (which returns whether the device owns the pointer) on the
+  // thread's last used device first, then on the others, until one does.
+  template <typename Action>
+  bool forOwningDevice(Action&& action) {
+    if (!initialized_.load(std::memory_order_acquire)) {
+      return false;
+    }
+    const auto device_total = static_cast<c10::DeviceIndex>(devices_.size());
+    const c10::DeviceIndex first = last_used_device < device_total ? last_used_device : 0;
+    if (action(*devices_[first])) {
+      return true;
+    }
+    for (c10::DeviceIndex device = 0; device < device_total; ++device) {
+      if (device != first && action(*devices_[device])) {
+        last_used_device = device;
+        return true;
+      }
+    }
+    return false;
+  }
+
   std::atomic<bool> initialized_{false};
   std::mutex init_mutex_;
   // Filled once under init_mutex_, read-only afterwards.
   std::vector<std::unique_ptr<DeviceCachingAllocator>> devices_;
-  AllocatedBlockMap allocated_;
 };
 
 // Holds a value whose destructor never runs. The allocator must outlive every
