@@ -69,8 +69,10 @@ aclError aclrtProcessReport(int32_t timeout) {
 aclError aclrtLaunchCallback(aclrtCallback fn, void* userData, aclrtCallbackBlockType blockType, aclrtStream stream) {
   return guarded("aclrtLaunchCallback", [&]() -> aclError {
     if (fn == nullptr) return fail(ACL_ERROR_INVALID_PARAM, "aclrtLaunchCallback: fn is null");
-    if (blockType != ACL_CALLBACK_NO_BLOCK && blockType != ACL_CALLBACK_BLOCK) {
-      return fail(ACL_ERROR_INVALID_PARAM, "aclrtLaunchCallback: unknown block type %d", static_cast<int>(blockType));
+    const int64_t raw_block_type = rawEnumValue(blockType);
+    if (raw_block_type != ACL_CALLBACK_NO_BLOCK && raw_block_type != ACL_CALLBACK_BLOCK) {
+      return fail(ACL_ERROR_INVALID_PARAM, "aclrtLaunchCallback: unknown block type %lld",
+                  static_cast<long long>(raw_block_type));
     }
     Session* session = nullptr;
     std::shared_ptr<Stream> target;
@@ -85,7 +87,7 @@ aclError aclrtLaunchCallback(aclrtCallback fn, void* userData, aclrtCallbackBloc
                   "aclrtLaunchCallback: no thread is subscribed to the stream (call aclrtSubscribeReport first)");
     }
     auto callback = std::make_shared<PendingCallback>(fn, userData);
-    const bool block = blockType == ACL_CALLBACK_BLOCK;
+    const bool block = raw_block_type == ACL_CALLBACK_BLOCK;
     target->submit(Task{[inbox = std::move(inbox), callback = std::move(callback), block] {
                           inbox->post(callback);
                           if (block) callback->waitUntilRun();

@@ -18,8 +18,9 @@ aclError aclrtMalloc(void** devPtr, size_t size, aclrtMemMallocPolicy policy) {
   return guarded("aclrtMalloc", [&]() -> aclError {
     if (devPtr == nullptr) return fail(ACL_ERROR_INVALID_PARAM, "aclrtMalloc: devPtr is null");
     if (size == 0) return fail(ACL_ERROR_INVALID_PARAM, "aclrtMalloc: size is 0");
-    if (policy < ACL_MEM_MALLOC_HUGE_FIRST || policy > ACL_MEM_MALLOC_NORMAL_ONLY) {
-      return fail(ACL_ERROR_INVALID_PARAM, "aclrtMalloc: unknown policy %d", static_cast<int>(policy));
+    const int64_t raw_policy = rawEnumValue(policy);
+    if (raw_policy < ACL_MEM_MALLOC_HUGE_FIRST || raw_policy > ACL_MEM_MALLOC_NORMAL_ONLY) {
+      return fail(ACL_ERROR_INVALID_PARAM, "aclrtMalloc: unknown policy %lld", static_cast<long long>(raw_policy));
     }
     Session* session = nullptr;
     Device* device = nullptr;
@@ -72,7 +73,8 @@ aclError aclrtGetMemInfo(aclrtMemAttr attr, size_t* free, size_t* total) {
     Device* device = nullptr;
     if (aclError error = requireSession("aclrtGetMemInfo", session); error != ACL_SUCCESS) return error;
     if (aclError error = requireCurrentDevice("aclrtGetMemInfo", *session, device); error != ACL_SUCCESS) return error;
-    switch (attr) {
+    const int64_t raw_attr = rawEnumValue(attr);
+    switch (raw_attr) {
       case ACL_HBM_MEM:
       case ACL_HBM_MEM_HUGE:
       case ACL_HBM_MEM_NORMAL:
@@ -83,7 +85,8 @@ aclError aclrtGetMemInfo(aclrtMemAttr attr, size_t* free, size_t* total) {
         // The simulated SoCs, like the 910 series, have HBM only.
         return fail(ACL_ERROR_RT_INVALID_MEMORY_TYPE, "aclrtGetMemInfo: the simulated device has no DDR memory");
       default:
-        return fail(ACL_ERROR_INVALID_PARAM, "aclrtGetMemInfo: unknown memory attribute %d", static_cast<int>(attr));
+        return fail(ACL_ERROR_INVALID_PARAM, "aclrtGetMemInfo: unknown memory attribute %lld",
+                    static_cast<long long>(raw_attr));
     }
     const uint64_t capacity = device->memory().capacity();
     *total = capacity;

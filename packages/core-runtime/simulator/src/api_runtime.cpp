@@ -21,8 +21,10 @@ const char* aclGetRecentErrMsg(void) { return recentErrorMessage(); }
 aclError aclsysGetCANNVersion(aclCANNPackageName name, aclCANNPackageVersion* version) {
   return guarded("aclsysGetCANNVersion", [&]() -> aclError {
     if (version == nullptr) return fail(ACL_ERROR_INVALID_PARAM, "aclsysGetCANNVersion: version is null");
-    if (name < ACL_PKG_NAME_CANN || name > ACL_PKG_NAME_DRIVER) {
-      return fail(ACL_ERROR_INVALID_PARAM, "aclsysGetCANNVersion: unknown package name %d", static_cast<int>(name));
+    const int64_t package = rawEnumValue(name);
+    if (package < ACL_PKG_NAME_CANN || package > ACL_PKG_NAME_DRIVER) {
+      return fail(ACL_ERROR_INVALID_PARAM, "aclsysGetCANNVersion: unknown package name %lld",
+                  static_cast<long long>(package));
     }
     // Like the real query, it works before aclInit; then the environment is
     // read on the spot. Every package reports the one configured version.

@@ -3,9 +3,12 @@
 // message naming the entry point when it fails.
 #pragma once
 
+#include <cstdint>
+#include <cstring>
 #include <exception>
 #include <memory>
 #include <new>
+#include <type_traits>
 
 #include "acl/acl_rt.h"
 #include "error.h"
@@ -25,6 +28,16 @@ aclError guarded(const char* api, Body&& body) noexcept {
   } catch (...) {
     return fail(ACL_ERROR_RT_INTERNAL_ERROR, "%s: internal error", api);
   }
+}
+
+// The integer a C caller passed for an enum parameter. C allows values that
+// no enumerator names, and C++ must not even load those as the enum type;
+// copying the bytes keeps the range checks on them well-defined.
+template <class Enum>
+int64_t rawEnumValue(const Enum& value) noexcept {
+  std::underlying_type_t<Enum> raw;
+  std::memcpy(&raw, &value, sizeof raw);
+  return static_cast<int64_t>(raw);
 }
 
 // The live session: ACL_ERROR_UNINITIALIZE before aclInit or after

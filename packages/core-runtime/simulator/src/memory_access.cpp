@@ -1,11 +1,13 @@
 #include "memory_access.h"
 
+#include "api_support.h"
 #include "error.h"
 
 namespace npu_sim {
 namespace {
 
-const char* kindName(aclrtMemcpyKind kind) {
+// Null for a value no enumerator names.
+const char* kindName(int64_t kind) {
   switch (kind) {
     case ACL_MEMCPY_HOST_TO_HOST:
       return "ACL_MEMCPY_HOST_TO_HOST";
@@ -52,12 +54,15 @@ aclError checkCopy(const char* api, const Session& session, const void* dst, siz
   if (count > dest_max) {
     return fail(ACL_ERROR_INVALID_PARAM, "%s: count %zu exceeds destMax %zu", api, count, dest_max);
   }
-  const char* kind_name = kindName(kind);
-  if (kind_name == nullptr) return fail(ACL_ERROR_INVALID_PARAM, "%s: unknown memcpy kind %d", api, static_cast<int>(kind));
+  const int64_t raw_kind = rawEnumValue(kind);
+  const char* kind_name = kindName(raw_kind);
+  if (kind_name == nullptr) {
+    return fail(ACL_ERROR_INVALID_PARAM, "%s: unknown memcpy kind %lld", api, static_cast<long long>(raw_kind));
+  }
 
   Expect dst_expect = Expect::Either;
   Expect src_expect = Expect::Either;
-  switch (kind) {
+  switch (raw_kind) {
     case ACL_MEMCPY_HOST_TO_HOST:
       dst_expect = src_expect = Expect::Host;
       break;

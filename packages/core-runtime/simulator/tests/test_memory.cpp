@@ -46,7 +46,7 @@ TEST_CASE(malloc_is_aligned_usable_and_free_checks_pointers) {
   void* device = nullptr;
   CHECK_ACL_ERROR(aclrtMalloc(&device, 0, ACL_MEM_MALLOC_HUGE_FIRST), ACL_ERROR_INVALID_PARAM);
   CHECK_ACL_ERROR(aclrtMalloc(nullptr, 64, ACL_MEM_MALLOC_HUGE_FIRST), ACL_ERROR_INVALID_PARAM);
-  CHECK_ACL_ERROR(aclrtMalloc(&device, 64, static_cast<aclrtMemMallocPolicy>(9)), ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL_ERROR(aclrtMalloc(&device, 64, static_cast<aclrtMemMallocPolicy>(3)), ACL_ERROR_INVALID_PARAM);
 
   aclError without_device = ACL_SUCCESS;
   std::thread([&] {
