@@ -2,8 +2,9 @@
 # imported target torch_npu::torch with its headers, libraries and C++ ABI.
 find_package(Python3 REQUIRED COMPONENTS Interpreter Development.Module)
 
+# Autoload is off so that an installed (or in-tree) torch_npu is not imported.
 execute_process(
-  COMMAND "${Python3_EXECUTABLE}" -c
+  COMMAND "${CMAKE_COMMAND}" -E env TORCH_DEVICE_BACKEND_AUTOLOAD=0 "${Python3_EXECUTABLE}" -c
     "import torch, os; print(os.path.dirname(torch.__file__)); print(torch.__version__.split('+')[0]); print(int(torch._C._GLIBCXX_USE_CXX11_ABI))"
   OUTPUT_VARIABLE _torch_query
   OUTPUT_STRIP_TRAILING_WHITESPACE

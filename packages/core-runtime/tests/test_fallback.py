@@ -17,14 +17,15 @@ def test_fallback_warns_once_per_op_and_counts():
         "messages = [str(w.message) for w in caught if 'aten::cosh' in str(w.message)]\n"
         "print(len(messages))\n"
         "print(messages[0])\n"
-        "print(torch_npu._C._fallback_counts()['aten::cosh'])\n"
+        "print(sum(n for op, n in torch_npu._C._fallback_counts().items() if op.startswith('aten::cosh')))\n"
         "print(torch.allclose(y.cpu(), torch.cosh(x.cpu())))\n"
     )
     assert result.returncode == 0, result.stderr
     count, message, calls, correct = result.stdout.strip().splitlines()
     assert count == "1"
-    assert message.startswith(
-        "CAUTION: The operator 'aten::cosh' is not currently supported on the NPU backend and will fall back "
+    assert message.startswith("CAUTION: The operator 'aten::cosh")
+    assert message.split("'", 2)[2].startswith(
+        " is not currently supported on the NPU backend and will fall back "
         "to run on the CPU. This may have performance implications."
     )
     assert calls == "3"
@@ -34,9 +35,9 @@ def test_fallback_warns_once_per_op_and_counts():
 def test_fallback_counts_can_be_reset():
     x = torch.randn(4).npu()
     torch.sinh(x)
-    assert torch_npu._C._fallback_counts().get("aten::sinh", 0) >= 1
+    assert any(op.startswith("aten::sinh") for op in torch_npu._C._fallback_counts())
     torch_npu._C._reset_fallback_counts()
-    assert "aten::sinh" not in torch_npu._C._fallback_counts()
+    assert not any(op.startswith("aten::sinh") for op in torch_npu._C._fallback_counts())
 
 
 def test_disabling_the_fallback_turns_it_into_an_error():
@@ -50,5 +51,6 @@ def test_disabling_the_fallback_turns_it_into_an_error():
         env={"TORCH_NPU_FALLBACK_CPU_DISABLE": "1"},
     )
     assert result.returncode == 0, result.stderr
-    assert "raised: The operator 'aten::cosh' is not currently supported on the NPU backend" in result.stdout
+    assert "raised: The operator 'aten::cosh" in result.stdout
+    assert "is not currently supported on the NPU backend" in result.stdout
     assert "TORCH_NPU_FALLBACK_CPU_DISABLE=1" in result.stdout

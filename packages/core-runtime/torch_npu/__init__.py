@@ -6,7 +6,18 @@ Importing this package (which ``import torch`` does by itself through the
 a CANN toolkit on the machine, the bundled NPU simulator provides the devices.
 """
 
-import torch
+
+def _autoload() -> None:
+    """Entry point of the ``torch.backends`` group: ``import torch`` calls it.
+
+    Importing this module registers everything, so there is nothing left to
+    do. It is defined before ``import torch`` because importing torch first
+    (``import torch_npu`` in a fresh process) runs the autoload, which finds
+    this half-imported module and calls this function.
+    """
+
+
+import torch  # noqa: E402
 
 from torch_npu._version_check import check_torch_version
 
@@ -26,10 +37,3 @@ def _register_backend() -> None:
 
 _register_backend()
 
-
-def _autoload() -> None:
-    """Entry point of the ``torch.backends`` group: ``import torch`` calls it.
-
-    Importing this module already registered everything, so there is nothing
-    left to do here.
-    """

@@ -2,12 +2,12 @@
 
 #include <dlfcn.h>
 
-#include <mutex>
 #include <optional>
 
 #include <c10/util/Exception.h>
 
 #include "acl/RuntimeLocator.h"
+#include "npu_common/no_destructor.h"
 
 namespace torch_npu::acl {
 namespace {
@@ -53,20 +53,28 @@ LoadedRuntime load() {
   return runtime;
 }
 
-// Loaded once; a failure is remembered and re-raised with the same reason.
+// Loaded once and never unloaded: destructors of other statics (cached
+// events, pinned blocks) still call into the runtime at process exit. A
+// failure is remembered and re-raised with the same reason.
+struct RuntimeOrFailure {
+  std::optional<LoadedRuntime> runtime;
+  std::string failure;
+};
+
+RuntimeOrFailure loadOrRecordFailure() {
+  RuntimeOrFailure result;
+  try {
+    result.runtime.emplace(load());
+  } catch (const c10::Error& error) {
+    result.failure = error.what_without_backtrace();
+  }
+  return result;
+}
+
 const LoadedRuntime& runtime() {
-  static std::once_flag once;
-  static std::optional<LoadedRuntime> loaded;
-  static std::string failure;
-  std::call_once(once, [] {
-    try {
-      loaded.emplace(load());
-    } catch (const c10::Error& error) {
-      failure = error.what_without_backtrace();
-    }
-  });
-  TORCH_CHECK(loaded.has_value(), failure);
-  return *loaded;
+  static npu_common::NoDestructor<RuntimeOrFailure> state(loadOrRecordFailure());
+  TORCH_CHECK(state->runtime.has_value(), state->failure);
+  return *state->runtime;
 }
 
 }  // namespace

@@ -23,7 +23,11 @@ class NPUEvent {
   }
   ~NPUEvent() {
     if (event_ != nullptr) {
-      acl::aclrtDestroyEvent(event_);
+      try {
+        acl::aclrtDestroyEvent(event_);
+      } catch (const c10::Error&) {
+        // The runtime never loaded; there is nothing to release.
+      }
     }
   }
 

@@ -8,6 +8,7 @@
 #include "npu/NPUException.h"
 #include "npu/NPURuntime.h"
 #include "npu/NPUStream.h"
+#include "npu_common/no_destructor.h"
 
 namespace torch_npu::npu {
 namespace {
@@ -76,9 +77,10 @@ void deletePinned(void* ctx);
 
 struct NPUHostAllocator final : public at::CachingHostAllocatorInterface<NPUHostAllocatorImpl, deletePinned> {};
 
+// Never destroyed: cached blocks would outlive the runtime at process exit.
 NPUHostAllocator& hostAllocator() {
-  static NPUHostAllocator allocator;
-  return allocator;
+  static npu_common::NoDestructor<NPUHostAllocator> allocator;
+  return *allocator;
 }
 
 void deletePinned(void* ctx) {

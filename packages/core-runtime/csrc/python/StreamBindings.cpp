@@ -1,3 +1,5 @@
+#include "acl/AclApi.h"
+#include "npu/NPUException.h"
 #include "npu/NPUStream.h"
 #include "python/Bindings.h"
 
@@ -34,6 +36,15 @@ void initStreamBindings(py::module_& m) {
   });
   m.def("_npu_streamHandle", [](int64_t stream_id, int64_t device_index, int64_t device_type) {
     return reinterpret_cast<uintptr_t>(unpack(stream_id, device_index, device_type).stream());
+  });
+  // torch.Event.elapsed_time accepts only exact torch.Event objects, so the
+  // torch.npu.Event subclass times its events here.
+  m.def("_npu_eventElapsedTime", [](uintptr_t start, uintptr_t end) {
+    TORCH_CHECK(start != 0 && end != 0, "Both events must be recorded before calculating elapsed time.");
+    float milliseconds = 0;
+    NPU_CHECK(acl::aclrtEventElapsedTime(&milliseconds, reinterpret_cast<aclrtEvent>(start),
+                                         reinterpret_cast<aclrtEvent>(end)));
+    return milliseconds;
   });
   m.def("_npu_streamPriority", [](int64_t stream_id, int64_t device_index, int64_t device_type) {
     return unpack(stream_id, device_index, device_type).priority();

@@ -17,6 +17,11 @@ from .random import *  # noqa: F401,F403
 from .random import __all__ as _random_all
 from .streams import *  # noqa: F401,F403
 from .streams import __all__ as _streams_all
+from . import amp
+from ._typed import *  # noqa: F401,F403
+from ._typed import __all__ as _typed_all
+from .amp.common import *  # noqa: F401,F403
+from .amp.common import __all__ as _amp_all
 
 __all__ = [
     "is_available",
@@ -38,6 +43,9 @@ __all__ = [
     *_memory_all,
     *_random_all,
     *_streams_all,
+    "amp",
+    *_amp_all,
+    *_typed_all,
 ]
 
 

@@ -87,7 +87,9 @@ class Event(torch.Event):
     ) -> "Event":
         if interprocess:
             raise NotImplementedError("Interprocess NPU events are not supported yet.")
-        return super().__new__(cls, device="npu", enable_timing=enable_timing, blocking=blocking)
+        event = super().__new__(cls, device="npu", enable_timing=enable_timing, blocking=blocking)
+        event._enable_timing = enable_timing
+        return event
 
     def record(self, stream: Optional[torch.Stream] = None) -> None:
         """Records the event on `stream` (default: the current stream)."""
@@ -96,6 +98,12 @@ class Event(torch.Event):
     def wait(self, stream: Optional[torch.Stream] = None) -> None:
         """Makes `stream` (default: the current stream) wait for this event."""
         super().wait(current_stream() if stream is None else stream)
+
+    def elapsed_time(self, end_event: "Event") -> float:
+        """Milliseconds between this event and `end_event`, both recorded with enable_timing=True."""
+        if not (self._enable_timing and getattr(end_event, "_enable_timing", False)):
+            raise RuntimeError("Both events must be created with argument 'enable_timing=True'.")
+        return _C._npu_eventElapsedTime(self.event_id, end_event.event_id)
 
     def __repr__(self) -> str:
         return f"<torch_npu.npu.Event device=npu:{self.device.index}>"
