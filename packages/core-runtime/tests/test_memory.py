@@ -1,7 +1,8 @@
 """The NPU caching allocator and torch.npu's memory API (the torch.cuda.memory counterpart)."""
 
 import json
-import warnings
+import random
+import threading
 
 import pytest
 import torch
@@ -323,6 +324,44 @@ def test_block_freed_on_one_stream_is_not_reused_by_another(npu):
     assert y.data_ptr() != ptr
     z = torch.empty(4096, device=npu)
     assert z.data_ptr() == ptr
+
+
+def test_threads_allocating_on_both_devices_keep_stats_consistent():
+    baseline = [torch.npu.memory_stats(d) for d in (0, 1)]
+    errors = []
+    handed_over = []  # tensors that another thread frees
+
+    def worker(seed):
+        try:
+            device = seed % 2
+            rng = random.Random(seed)
+            live = []
+            for step in range(300):
+                size = rng.choice([100, 4096, 300_000, 3 * MiB, 12 * MiB])
+                live.append(torch.empty(size, dtype=torch.uint8, device=f"npu:{device}"))
+                if len(live) > 8:
+                    victim = live.pop(rng.randrange(len(live)))
+                    if step % 50 == 0:
+                        handed_over.append(victim)
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker, args=(seed,)) for seed in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    handed_over.clear()  # freed here, on the main thread, whatever device they live on
+    for device in (0, 1):
+        stats = torch.npu.memory_stats(device)
+        for key in ("allocated_bytes.all.current", "allocation.all.current", "active.all.current",
+                    "requested_bytes.all.current"):
+            assert stats[key] == baseline[device][key], key
+        assert stats["allocation.all.allocated"] - baseline[device]["allocation.all.allocated"] == 2 * 300
+    torch.npu.empty_cache()
+    for device in (0, 1):
+        assert torch.npu.memory_reserved(device) == baseline[device]["reserved_bytes.all.current"]
 
 
 # ---------------------------------------------------------------- fresh processes
