@@ -35,7 +35,12 @@ FIELDS = ["current", "peak", "allocated", "freed"]
 
 
 def expected_stat_keys():
-    keys = {f"{name}.{pool}.{field}" for name in POOLED_STATS for pool in ("all", "small_pool", "large_pool") for field in FIELDS}
+    keys = {
+        f"{name}.{pool}.{field}"
+        for name in POOLED_STATS
+        for pool in ("all", "small_pool", "large_pool")
+        for field in FIELDS
+    }
     keys |= {f"{name}.{field}" for name in ("oversize_allocations", "oversize_segments") for field in FIELDS}
     keys |= set(COUNTERS)
     return keys
@@ -238,8 +243,17 @@ def test_memory_snapshot_structure(npu):
     snapshot = torch.npu.memory_snapshot()
     assert isinstance(snapshot, list) and snapshot
     for segment in snapshot:
-        for key in ("device", "address", "total_size", "allocated_size", "active_size", "requested_size", "stream",
-                    "segment_type", "blocks"):
+        for key in (
+            "device",
+            "address",
+            "total_size",
+            "allocated_size",
+            "active_size",
+            "requested_size",
+            "stream",
+            "segment_type",
+            "blocks",
+        ):
             assert key in segment
         assert segment["segment_type"] in ("small", "large")
         blocks = segment["blocks"]
@@ -271,10 +285,23 @@ def test_memory_snapshot_structure(npu):
 def test_memory_summary_is_a_readable_table(npu):
     x = torch.empty(5 * MiB, dtype=torch.uint8, device=npu)
     summary = torch.npu.memory_summary()
-    for row in ("PyTorch NPU memory summary, device ID 0", "NPU OOMs", "Allocated memory", "Active memory",
-                "Requested memory", "NPU reserved memory", "Non-releasable memory", "Allocations", "Active allocs",
-                "NPU reserved segments", "Non-releasable allocs", "from large pool", "from small pool",
-                "Oversize allocations", "Oversize NPU segments"):
+    for row in (
+        "PyTorch NPU memory summary, device ID 0",
+        "NPU OOMs",
+        "Allocated memory",
+        "Active memory",
+        "Requested memory",
+        "NPU reserved memory",
+        "Non-releasable memory",
+        "Allocations",
+        "Active allocs",
+        "NPU reserved segments",
+        "Non-releasable allocs",
+        "from large pool",
+        "from small pool",
+        "Oversize allocations",
+        "Oversize NPU segments",
+    ):
         assert row in summary, row
     lines = summary.splitlines()
     assert len({len(line) for line in lines}) == 1, "every row has the same width"
@@ -355,8 +382,12 @@ def test_threads_allocating_on_both_devices_keep_stats_consistent():
     handed_over.clear()  # freed here, on the main thread, whatever device they live on
     for device in (0, 1):
         stats = torch.npu.memory_stats(device)
-        for key in ("allocated_bytes.all.current", "allocation.all.current", "active.all.current",
-                    "requested_bytes.all.current"):
+        for key in (
+            "allocated_bytes.all.current",
+            "allocation.all.current",
+            "active.all.current",
+            "requested_bytes.all.current",
+        ):
             assert stats[key] == baseline[device][key], key
         assert stats["allocation.all.allocated"] - baseline[device]["allocation.all.allocated"] == 2 * 300
     torch.npu.empty_cache()
@@ -384,7 +415,9 @@ print(json.dumps({"message": message, "ooms": stats["num_ooms"], "retries": stat
 def test_out_of_memory_error_and_recovery():
     result = run_json(OOM_SCRIPT, env={"TORCH_NPU_SIM_HBM_MB": "256"})
     message = result["message"]
-    assert message.startswith("NPU out of memory. Tried to allocate 2.00 GiB (NPU 0; 256.00 MiB total capacity; "), message
+    assert message.startswith("NPU out of memory. Tried to allocate 2.00 GiB (NPU 0; 256.00 MiB total capacity; "), (
+        message
+    )
     assert "100.00 MiB already allocated" in message
     assert "reserved in total by PyTorch" in message
     assert "max_split_size_mb" in message
@@ -450,6 +483,9 @@ print(json.dumps({"message": message, "free": free, "errors": errors}))
     assert result["errors"] == [1.5, -0.1, "int"]
 
 
+ALLOC_CONF = "max_split_size_mb:64, garbage_collection_threshold:0.6,roundup_power2_divisions:4"
+
+
 def test_alloc_conf_is_parsed():
     result = run_json(
         """
@@ -460,7 +496,7 @@ stats = torch.npu.memory_stats()
 print(json.dumps({"settings": settings, "allocated": torch.npu.memory_allocated(),
                   "max_split_size": stats["max_split_size"]}))
 """,
-        env={"PYTORCH_NPU_ALLOC_CONF": "max_split_size_mb:64, garbage_collection_threshold:0.6,roundup_power2_divisions:4"},
+        env={"PYTORCH_NPU_ALLOC_CONF": ALLOC_CONF},
     )
     settings = result["settings"]
     assert settings["max_split_size"] == 64 * MiB == result["max_split_size"]
@@ -578,8 +614,9 @@ tensors = [torch.empty(n, dtype=torch.uint8, device="npu") for n in (100, 3000, 
 during = (torch.npu.memory_reserved(), torch.npu.memory_allocated())
 del tensors
 stats = torch.npu.memory_stats()
+caching = torch.npu.memory._allocator_settings()["caching_enabled"]
 print(json.dumps({"during": during, "after": torch.npu.memory_reserved(), "frees": stats["num_device_free"],
-                  "allocs": stats["num_device_alloc"], "caching": torch.npu.memory._allocator_settings()["caching_enabled"]}))
+                  "allocs": stats["num_device_alloc"], "caching": caching}))
 """,
         env={"PYTORCH_NO_NPU_MEMORY_CACHING": "1"},
     )

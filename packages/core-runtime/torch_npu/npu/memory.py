@@ -364,11 +364,12 @@ def memory_summary(device: _Device = None, abbreviated: bool = False) -> str:
         return f" {name:<21} | {cells} "
 
     fields = ["current", "peak", "allocated", "freed"]
+    ooms, retries = stat("num_ooms"), stat("num_alloc_retries")
     lines = [
         "=" * width,
         f" {'':16} PyTorch NPU memory summary, device ID {index}".ljust(width),
         "-" * width,
-        f"  {'':9} NPU OOMs: {stat('num_ooms'):<12d} | {'':3} aclrtMalloc retries: {stat('num_alloc_retries')}".ljust(width),
+        f"  {'':9} NPU OOMs: {ooms:<12d} | {'':3} aclrtMalloc retries: {retries}".ljust(width),
         "=" * width,
         "        Metric         | Cur Usage  | Peak Usage | Tot Alloc  | Tot Freed  ",
     ]
