@@ -23,7 +23,6 @@
 #include <iomanip>
 #include <memory>
 #include <mutex>
-#include <new>
 #include <set>
 #include <sstream>
 
@@ -36,6 +35,7 @@
 #include "npu/NPUException.h"
 #include "npu/NPUFunctions.h"
 #include "npu/NPUGuardImpl.h"
+#include "npu_common/no_destructor.h"
 
 namespace torch_npu::npu::NPUCachingAllocator {
 
@@ -996,26 +996,10 @@ class NPUCachingAllocatorImpl final : public c10::DeviceAllocator {
   std::vector<std::unique_ptr<DeviceCachingAllocator>> devices_;
 };
 
-// Holds a value whose destructor never runs. The allocator must outlive every
-// tensor, including tensors owned by other static objects destroyed after this
-// file's statics, and at exit the runtime may already be finalized.
-template <typename T>
-class Immortal {
- public:
-  Immortal() { new (&value_) T(); }
-  Immortal(const Immortal&) = delete;
-  Immortal& operator=(const Immortal&) = delete;
-  ~Immortal() {}  // deliberately does not destroy value_
-  T& get() { return value_; }
-
- private:
-  union {
-    T value_;
-  };
-};
-
 NPUCachingAllocatorImpl& allocatorImpl() {
-  static Immortal<NPUCachingAllocatorImpl> instance;
+  // Never destroyed: the allocator must outlive every tensor, including those
+  // owned by statics destroyed after this one, and the runtime at exit.
+  static npu_common::NoDestructor<NPUCachingAllocatorImpl> instance;
   return instance.get();
 }
 
