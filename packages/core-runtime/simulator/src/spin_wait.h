@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <thread>
 
 namespace npu_sim {
 
@@ -27,7 +28,11 @@ inline void cpuRelax() noexcept {
 }
 
 // Polls `ready` until it returns true or `budget` has passed; returns the last
-// answer. The clock is read only every few polls because it costs more than one.
+// answer. Between short bursts of polls the thread offers its core to other
+// runnable threads: when the thread it waits for was woken onto the same core
+// (common when the machine is busy), a pure spin would keep that thread from
+// running for the whole budget. On an otherwise idle core the yield returns
+// at once. The clock is read once per burst because it costs more than a poll.
 template <class Predicate>
 bool spinUntil(Predicate&& ready, std::chrono::nanoseconds budget) {
   if (ready()) return true;
@@ -38,6 +43,8 @@ bool spinUntil(Predicate&& ready, std::chrono::nanoseconds budget) {
       if (ready()) return true;
     }
     if (std::chrono::steady_clock::now() >= deadline) return ready();
+    std::this_thread::yield();
+    if (ready()) return true;
   }
 }
 
