@@ -40,6 +40,7 @@ __all__ = [
     "utilization",
     "get_cann_version",
     "NPUDeviceProperties",
+    "OutOfMemoryError",
     *_memory_all,
     *_random_all,
     *_streams_all,
@@ -47,6 +48,9 @@ __all__ = [
     *_amp_all,
     *_typed_all,
 ]
+
+# What an allocation beyond the device's memory raises, as for CUDA.
+OutOfMemoryError = torch.OutOfMemoryError
 
 
 def is_available() -> bool:
