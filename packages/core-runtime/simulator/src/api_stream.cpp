@@ -1,6 +1,4 @@
 // C entry points: streams.
-#include <limits>
-
 #include "acl/acl_rt.h"
 #include "api_support.h"
 #include "runtime.h"
@@ -9,13 +7,13 @@ using namespace npu_sim;
 
 namespace {
 
-aclError createStream(const char* api, aclrtStream* stream, int32_t priority) {
+aclError createStream(const char* api, aclrtStream* stream) {
   if (stream == nullptr) return fail(ACL_ERROR_INVALID_PARAM, "%s: stream is null", api);
   Session* session = nullptr;
   Device* device = nullptr;
   if (aclError error = requireSession(api, session); error != ACL_SUCCESS) return error;
   if (aclError error = requireCurrentDevice(api, *session, device); error != ACL_SUCCESS) return error;
-  *stream = session->streams().add(device->newStream(priority));
+  *stream = session->streams().add(device->newStream());
   return ACL_SUCCESS;
 }
 
@@ -24,7 +22,7 @@ aclError createStream(const char* api, aclrtStream* stream, int32_t priority) {
 extern "C" {
 
 aclError aclrtCreateStream(aclrtStream* stream) {
-  return guarded("aclrtCreateStream", [&] { return createStream("aclrtCreateStream", stream, 0); });
+  return guarded("aclrtCreateStream", [&] { return createStream("aclrtCreateStream", stream); });
 }
 
 aclError aclrtCreateStreamWithConfig(aclrtStream* stream, uint32_t priority, uint32_t flag) {
@@ -33,11 +31,10 @@ aclError aclrtCreateStreamWithConfig(aclrtStream* stream, uint32_t priority, uin
     if ((flag & ~kKnownFlags) != 0) {
       return fail(ACL_ERROR_INVALID_PARAM, "aclrtCreateStreamWithConfig: unknown flags 0x%x", flag & ~kKnownFlags);
     }
-    if (priority > static_cast<uint32_t>(std::numeric_limits<int32_t>::max())) {
-      return fail(ACL_ERROR_INVALID_PARAM, "aclrtCreateStreamWithConfig: priority %u is out of range", priority);
-    }
-    // Priorities and flags change nothing here: every stream has its own worker.
-    return createStream("aclrtCreateStreamWithConfig", stream, static_cast<int32_t>(priority));
+    // Any priority is accepted. Priorities and flags change nothing here:
+    // every stream has its own worker, so none waits behind another.
+    (void)priority;
+    return createStream("aclrtCreateStreamWithConfig", stream);
   });
 }
 

@@ -17,7 +17,8 @@ struct SimConfig {
   std::string soc_name = "Ascend910B1";
   std::string cann_version = "8.5.0";
   // Physical id of each visible device, indexed by the device id callers use
-  // (ASCEND_RT_VISIBLE_DEVICES renumbers, as on real hardware).
+  // (ASCEND_RT_VISIBLE_DEVICES renumbers, as on real hardware). Simulated
+  // devices are identical, so only how many there are matters afterwards.
   std::vector<int32_t> visible_physical_ids;
   // ASCEND_LAUNCH_BLOCKING=1: every enqueue returns only once its task ran.
   bool launch_blocking = false;

@@ -4,7 +4,7 @@ namespace npu_sim {
 
 std::shared_ptr<Stream> Device::defaultStream() {
   std::lock_guard lock(default_stream_mutex_);
-  if (!default_stream_) default_stream_ = newStream(0);
+  if (!default_stream_) default_stream_ = newStream();
   return default_stream_;
 }
 
@@ -13,8 +13,8 @@ std::shared_ptr<Stream> Device::existingDefaultStream() const {
   return default_stream_;
 }
 
-std::shared_ptr<Stream> Device::newStream(int32_t priority) {
-  return std::make_shared<Stream>(index_, busy_, priority, launch_blocking_);
+std::shared_ptr<Stream> Device::newStream() {
+  return std::make_shared<Stream>(index_, busy_, launch_blocking_);
 }
 
 }  // namespace npu_sim

@@ -13,15 +13,14 @@ namespace npu_sim {
 
 class Device {
  public:
-  Device(int32_t index, int32_t physical_id, uint64_t capacity_bytes, bool launch_blocking) noexcept
-      : index_(index), physical_id_(physical_id), launch_blocking_(launch_blocking), memory_(index, capacity_bytes) {}
+  Device(int32_t index, uint64_t capacity_bytes, bool launch_blocking) noexcept
+      : index_(index), launch_blocking_(launch_blocking), memory_(index, capacity_bytes) {}
 
   Device(const Device&) = delete;
   Device& operator=(const Device&) = delete;
 
   // The id callers use (after ASCEND_RT_VISIBLE_DEVICES renumbering).
   int32_t index() const noexcept { return index_; }
-  int32_t physicalId() const noexcept { return physical_id_; }
 
   MemoryArena& memory() noexcept { return memory_; }
   const MemoryArena& memory() const noexcept { return memory_; }
@@ -31,11 +30,10 @@ class Device {
   std::shared_ptr<Stream> defaultStream();
   // The default stream if it was ever used, without starting it.
   std::shared_ptr<Stream> existingDefaultStream() const;
-  std::shared_ptr<Stream> newStream(int32_t priority);
+  std::shared_ptr<Stream> newStream();
 
  private:
   const int32_t index_;
-  const int32_t physical_id_;
   const bool launch_blocking_;
   MemoryArena memory_;
   BusyTracker busy_;

@@ -13,10 +13,9 @@ thread_local const Stream* t_worker_of = nullptr;
 
 }  // namespace
 
-Stream::Stream(int32_t device_index, BusyTracker& device_busy, int32_t priority, bool launch_blocking)
+Stream::Stream(int32_t device_index, BusyTracker& device_busy, bool launch_blocking)
     : device_index_(device_index),
       device_busy_(device_busy),
-      priority_(priority),
       launch_blocking_(launch_blocking),
       worker_([this] { runWorker(); }) {}
 

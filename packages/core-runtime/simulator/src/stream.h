@@ -21,7 +21,7 @@ namespace npu_sim {
 
 class Stream {
  public:
-  Stream(int32_t device_index, BusyTracker& device_busy, int32_t priority, bool launch_blocking);
+  Stream(int32_t device_index, BusyTracker& device_busy, bool launch_blocking);
   // Runs every task enqueued so far, then stops the worker.
   ~Stream();
 
@@ -29,7 +29,6 @@ class Stream {
   Stream& operator=(const Stream&) = delete;
 
   int32_t deviceIndex() const noexcept { return device_index_; }
-  int32_t priority() const noexcept { return priority_; }
 
   // Enqueues `task`. Under ASCEND_LAUNCH_BLOCKING it returns only once the
   // task ran (unless called from this stream's own worker, which would wait
@@ -56,7 +55,6 @@ class Stream {
 
   const int32_t device_index_;
   BusyTracker& device_busy_;
-  const int32_t priority_;
   const bool launch_blocking_;
 
   TaskQueue queue_;
