@@ -131,3 +131,16 @@ def test_external_and_sync_launch_streams():
         moved = torch.empty_like(data).copy_(data)
     assert stream.query()
     assert torch.equal(moved.cpu(), data.cpu())
+
+
+def test_a_stream_waits_for_an_event_of_another_device():
+    host = torch.randn(BIG).pin_memory()
+    producer = torch.npu.Stream(device=1)
+    with torch.npu.stream(producer):
+        on_device_one = torch.empty(BIG, device="npu:1").copy_(host, non_blocking=True)
+        ready = torch.npu.Event()
+        ready.record(producer)
+    consumer = torch.npu.current_stream(0)
+    ready.wait(consumer)
+    assert torch.npu.current_device() == 0
+    assert torch.equal(on_device_one.to("npu:0").cpu(), host)

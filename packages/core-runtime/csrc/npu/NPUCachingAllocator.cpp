@@ -866,7 +866,8 @@ class NPUCachingAllocatorImpl final : public c10::DeviceAllocator {
     if (count == 0) {
       return;
     }
-    NPU_CHECK(acl::aclrtMemcpy(dest, count, src, count, ACL_MEMCPY_DEVICE_TO_DEVICE));
+    // Ordered after the work that produced `src` on the current stream.
+    NPU_CHECK(acl::aclrtMemcpyAsync(dest, count, src, count, ACL_MEMCPY_DEVICE_TO_DEVICE, getCurrentNPUStream()));
   }
 
   bool initialized() override { return ensureInitialized(false); }

@@ -99,7 +99,11 @@ void NPUGuardImpl::block(void* event, const c10::Stream& stream) const {
   if (event == nullptr) {
     return;
   }
-  NPU_CHECK(acl::aclrtStreamWaitEvent(NPUStream(stream).stream(), event));
+  // CANN enqueues only onto streams of the current device.
+  const NPUStream npu_stream(stream);
+  const c10::DeviceIndex previous = exchange_device(npu_stream.device_index());
+  NPU_CHECK(acl::aclrtStreamWaitEvent(npu_stream.stream(), event));
+  exchange_device(previous);
 }
 
 bool NPUGuardImpl::queryEvent(void* event) const {
