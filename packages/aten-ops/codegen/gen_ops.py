@@ -1,0 +1,290 @@
+"""Generates the operator layer from ops.yaml.
+
+One table row per aclnn operator yields three things:
+  * a typed C++ caller (`torch_npu::ops::aclnn::Add(...)`) that builds the aclnn
+    descriptors and runs the two-phase call on the current stream;
+  * the ATen kernels listed under `aten`, registered for PrivateUse1, which
+    allocate outputs by a named rule and call that caller;
+  * the simulator's implementation of the operator (`aclnnAddGetWorkspaceSize`
+    + `aclnnAdd`), whose kernel is the row's `cpu` statement run over CPU views
+    of device memory.
+
+Usage: python gen_ops.py ops.yaml OUT_DIR
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from torchgen import local
+from torchgen.api import dispatcher
+from torchgen.model import FunctionSchema
+
+NATIVE_FUNCTIONS = Path(__import__("torchgen").__file__).parent / "packaged" / "ATen" / "native" / "native_functions.yaml"
+
+
+@dataclass(frozen=True)
+class ParamType:
+    """How one kind of aclnn parameter is spelled on each side of the call."""
+
+    wrapper: str  # C++ type of the typed caller's parameter
+    descriptor: str | None  # function turning it into an aclnn descriptor (RAII), None: passed as is
+    c_type: str  # the aclnn C type
+    simulator: str | None  # function turning the C value into what the simulator's kernel sees
+
+
+PARAM_TYPES = {
+    "Tensor": ParamType("const at::Tensor&", "toAclTensor", "const aclTensor*", "toAten"),
+    "Tensor?": ParamType("const std::optional<at::Tensor>&", "toAclTensor", "const aclTensor*", "toAten"),
+    "Tensor!": ParamType("const at::Tensor&", "toAclTensor", "aclTensor*", "toAten"),
+    "Tensor[]": ParamType("at::TensorList", "toAclTensorList", "const aclTensorList*", "toAten"),
+    "Tensor![]": ParamType("at::TensorList", "toAclTensorList", "aclTensorList*", "toAten"),
+    "Scalar": ParamType("const at::Scalar&", "toAclScalar", "const aclScalar*", "toAten"),
+    "Scalar[]": ParamType("at::ArrayRef<at::Scalar>", "toAclScalarList", "const aclScalarList*", "toAten"),
+    "int[]": ParamType("at::IntArrayRef", "toAclIntArray", "const aclIntArray*", "toAten"),
+    "int": ParamType("int64_t", None, "int64_t", None),
+    "int8": ParamType("int8_t", None, "int8_t", None),
+    "float": ParamType("double", None, "double", None),
+    "bool": ParamType("bool", None, "bool", None),
+    "dtype": ParamType("at::ScalarType", "toAclDataType", "aclDataType", "toAten"),
+}
+
+
+@dataclass(frozen=True)
+class Param:
+    kind: str
+    name: str
+
+    @property
+    def type(self) -> ParamType:
+        return PARAM_TYPES[self.kind]
+
+
+@dataclass(frozen=True)
+class AclnnOp:
+    name: str  # aclnnAdd
+    params: list[Param]
+    cpu: str
+    aten: dict[str, dict]
+
+    @property
+    def caller(self) -> str:
+        return self.name[len("aclnn"):]
+
+
+def parse_params(text: str) -> list[Param]:
+    params = []
+    for item in text.split(","):
+        kind, name = item.strip().rsplit(" ", 1)
+        if kind not in PARAM_TYPES:
+            raise ValueError(f"unknown aclnn parameter type {kind!r} in {text!r}")
+        params.append(Param(kind, name))
+    return params
+
+
+def load_ops(path: Path) -> list[AclnnOp]:
+    rows = yaml.safe_load(path.read_text())
+    return [
+        AclnnOp(row["aclnn"], parse_params(row["params"]), row["cpu"].strip(), row.get("aten") or {})
+        for row in rows
+    ]
+
+
+def load_schemas() -> dict[str, FunctionSchema]:
+    schemas = {}
+    for entry in yaml.safe_load(NATIVE_FUNCTIONS.read_text()):
+        schema = FunctionSchema.parse(entry["func"])
+        schemas[str(schema.name)] = schema
+    return schemas
+
+
+# ----------------------------------------------------------------- the typed callers
+
+
+def caller_signature(op: AclnnOp) -> str:
+    params = ", ".join(f"{p.type.wrapper} {p.name}" for p in op.params)
+    return f"void {op.caller}({params})"
+
+
+def caller_definition(op: AclnnOp) -> str:
+    c_params = ", ".join(p.type.c_type for p in op.params)
+    lines = [f"{caller_signature(op)} {{"]
+    lines.append(
+        f"  using GetWorkspaceSize = aclnnStatus (*)({c_params}, uint64_t*, aclOpExecutor**);\n"
+        f'  static const auto get_workspace_size = resolveOperator<GetWorkspaceSize>("{op.name}GetWorkspaceSize");\n'
+        f'  static const auto launch = resolveOperator<LaunchFunction>("{op.name}");'
+    )
+    arguments = []
+    for p in op.params:
+        if p.type.descriptor is None:
+            arguments.append(p.name)
+        elif p.kind == "dtype":
+            arguments.append(f"toAclDataType({p.name})")
+        else:
+            lines.append(f"  const auto {p.name}_acl = {p.type.descriptor}({p.name});")
+            arguments.append(f"{p.name}_acl.get()")
+    lines.append(
+        f'  runTwoPhase("{op.name}", [&](uint64_t* workspace_size, aclOpExecutor** executor) {{\n'
+        f"    return get_workspace_size({', '.join(arguments)}, workspace_size, executor);\n"
+        f"  }}, launch);"
+    )
+    lines.append("}")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------- the ATen kernels
+
+
+def kernel_name(overload: str) -> str:
+    return "aten_" + overload.replace(".", "_")
+
+
+def output_expression(rule, op: AclnnOp, arguments: list[str]) -> str:
+    """C++ that allocates the output of a functional overload from its (on-device) arguments."""
+    operands = [name for name in ("self", "other") if name in arguments]
+    if rule == "pointwise":
+        return f"pointwiseOutput({{{', '.join(operands)}}}, resultType({', '.join(operands)}))"
+    if rule == "compare":
+        return f"pointwiseOutput({{{', '.join(operands)}}}, at::kBool)"
+    if isinstance(rule, str) and rule.startswith("like:"):
+        return f"at::empty_like({rule[5:]}, at::MemoryFormat::Contiguous)"
+    if isinstance(rule, dict):
+        dtype = rule.get("dtype", "self.scalar_type()")
+        return f"at::empty({rule['shape']}, self.options().dtype({dtype}))"
+    raise ValueError(f"{op.name}: unknown output rule {rule!r}")
+
+
+def is_plain_tensor(binding_type: str) -> bool:
+    return "Tensor" in binding_type and "TensorList" not in binding_type and "optional" not in binding_type
+
+
+def kernel_definition(op: AclnnOp, overload: str, spec: dict, schema: FunctionSchema) -> str:
+    """The registered kernel (checks devices, places operands) and its body (allocates, calls aclnn)."""
+    bindings = dispatcher.arguments(schema, symint=False)
+    names = [b.name for b in bindings]
+    returns = dispatcher.returns_type(schema.returns, symint=False).cpp_type()
+    signature = ", ".join(f"{b.type} {b.name}" for b in bindings)
+    rule = spec.get("out", "given")
+    out_names = {a.name for a in schema.arguments.out}
+    call = {name: name for name in names}
+    call.update(spec.get("call") or {})
+    body = []
+    if rule == "given":
+        (out_name,) = out_names
+        if "resize" in spec:
+            body.append(f"  at::native::resize_output({out_name}, {spec['resize']});")
+        elif spec.get("shape", "pointwise") == "pointwise":
+            operands = [n for n in ("self", "other") if n in names]
+            body.append(f"  at::native::resize_output({out_name}, broadcastShape({{{', '.join(operands)}}}));")
+        call.setdefault("out", out_name)
+        call["out"] = spec.get("call", {}).get("out", out_name)
+        result = out_name
+    elif rule == "self":
+        operands = [n for n in ("self", "other") if n in names]
+        if len(operands) == 2 and spec.get("check", True):
+            body.append(f"  checkInPlace(self, broadcastShape({{self, other}}), resultType(self, other));")
+        call["out"] = "self"
+        result = "self"
+    else:
+        body.append(f"  at::Tensor out = {output_expression(rule, op, names)};")
+        call["out"] = "out"
+        result = "out"
+    arguments = [str(call.get(p.name, p.name)) for p in op.params]
+    body.append(f"  aclnn::{op.caller}({', '.join(arguments)});")
+    body.append(f"  return {result};" if returns != "void" else "")
+
+    tensors = [b.name for b in bindings if is_plain_tensor(b.type)]
+    placed = [
+        f"onDevice({b.name}, device)" if is_plain_tensor(b.type) and b.name not in out_names and b.name != "self"
+        or (b.name == "self" and rule != "self" and is_plain_tensor(b.type)) else b.name
+        for b in bindings
+    ]
+    name = kernel_name(overload)
+    return (
+        f"{returns} {name}_body({signature}) {{\n" + "\n".join(line for line in body if line) + "\n}\n\n"
+        f"{returns} {name}({signature}) {{\n"
+        f"  const c10::Device device = commonDevice({{{', '.join(tensors)}}});\n"
+        f"  const torch_npu::npu::NPUGuard guard(device);\n"
+        f"  return {name}_body({', '.join(placed)});\n"
+        f"}}"
+    )
+
+
+# -------------------------------------------------------------------- the simulator
+
+
+def simulator_definition(op: AclnnOp) -> str:
+    c_params = ", ".join(f"{p.type.c_type} {p.name}" for p in op.params)
+    captures = ", ".join(
+        f"{p.name} = npu_sim::aclnn::{p.type.simulator}({p.name})" if p.type.simulator else p.name for p in op.params
+    )
+    return (
+        f"ACL_FUNC_VISIBILITY aclnnStatus {op.name}GetWorkspaceSize({c_params}, uint64_t* workspaceSize,\n"
+        f"    aclOpExecutor** executor) {{\n"
+        f'  return npu_sim::aclnn::prepare("{op.name}", workspaceSize, executor,\n'
+        f"      [{captures}]() mutable {{ {op.cpu} }});\n"
+        f"}}\n\n"
+        f"ACL_FUNC_VISIBILITY aclnnStatus {op.name}(void* workspace, uint64_t workspaceSize, aclOpExecutor* executor,\n"
+        f"    aclrtStream stream) {{\n"
+        f"  return npu_sim::aclnn::launch(executor, workspace, workspaceSize, stream);\n"
+        f"}}"
+    )
+
+
+# ------------------------------------------------------------------------- files
+
+GENERATED = "// Generated by packages/aten-ops/codegen/gen_ops.py from ops.yaml. Do not edit.\n"
+
+
+def write_if_changed(path: Path, text: str) -> None:
+    """Keeps timestamps of unchanged outputs, so the build recompiles only what changed."""
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+
+
+def generate(ops: list[AclnnOp], out_dir: Path) -> None:
+    schemas = load_schemas()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    callers_h = [GENERATED, "#pragma once\n", "#include <ATen/core/Tensor.h>\n", "namespace torch_npu::ops::aclnn {\n"]
+    callers_h += [f"{caller_signature(op)};" for op in ops]
+    callers_h.append("\n}  // namespace torch_npu::ops::aclnn\n")
+    write_if_changed(out_dir / "AclnnCallers.h", "\n".join(callers_h))
+
+    callers_cpp = [GENERATED, '#include "AclnnCallers.h"\n#include "AclnnRuntime.h"\n',
+                   "namespace torch_npu::ops::aclnn {\n"]
+    callers_cpp += [caller_definition(op) + "\n" for op in ops]
+    callers_cpp.append("}  // namespace torch_npu::ops::aclnn\n")
+    write_if_changed(out_dir / "AclnnCallers.cpp", "\n".join(callers_cpp))
+
+    kernels = [GENERATED, '#include <ATen/native/Resize.h>\n#include <torch/library.h>\n',
+               '#include "AclnnCallers.h"\n#include "KernelSupport.h"\n#include "npu/NPUGuardImpl.h"\n',
+               "namespace torch_npu::ops {\nnamespace {\n"]
+    registrations = []
+    with local.parametrize(use_const_ref_for_mutable_tensors=False, use_ilistref_for_tensor_lists=False):
+        for op in ops:
+            for overload, spec in op.aten.items():
+                if overload not in schemas:
+                    raise ValueError(f"{op.name}: no ATen overload named {overload!r}")
+                kernels.append(kernel_definition(op, overload, spec or {}, schemas[overload]) + "\n")
+                registrations.append(f'  m.impl("{overload}", TORCH_FN({kernel_name(overload)}));')
+    kernels.append("}  // namespace\n\nTORCH_LIBRARY_IMPL(aten, PrivateUse1, m) {")
+    kernels += registrations
+    kernels.append("}\n\n}  // namespace torch_npu::ops\n")
+    write_if_changed(out_dir / "RegisterAtenKernels.cpp", "\n".join(kernels))
+
+    simulator = [GENERATED, '#include <ATen/ATen.h>\n#include "npu_sim_aclnn/kernel_support.h"\n', 'extern "C" {\n']
+    simulator += [simulator_definition(op) + "\n" for op in ops]
+    simulator.append('}  // extern "C"\n')
+    write_if_changed(out_dir / "SimulatedAclnnOps.cpp", "\n".join(simulator))
+
+
+def main() -> None:
+    table, out_dir = Path(sys.argv[1]), Path(sys.argv[2])
+    generate(load_ops(table), out_dir)
+
+
+if __name__ == "__main__":
+    main()

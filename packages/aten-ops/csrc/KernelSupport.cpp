@@ -1,0 +1,78 @@
+#include "KernelSupport.h"
+
+#include <ATen/ExpandUtils.h>
+#include <ATen/ops/empty.h>
+#include <ATen/ops/result_type.h>
+
+namespace torch_npu::ops {
+
+c10::Device commonDevice(std::initializer_list<std::reference_wrapper<const at::Tensor>> tensors) {
+  std::optional<c10::Device> device;
+  for (const at::Tensor& tensor : tensors) {
+    if (!tensor.defined() || !tensor.is_privateuseone()) {
+      continue;
+    }
+    if (!device.has_value()) {
+      device = tensor.device();
+    }
+    TORCH_CHECK(*device == tensor.device(),
+                "Expected all tensors to be on the same device, but found at least two devices, ", *device, " and ",
+                tensor.device(), "!");
+  }
+  TORCH_CHECK(device.has_value(), "An NPU operator was called without an NPU tensor operand");
+  return *device;
+}
+
+at::Tensor onDevice(const at::Tensor& tensor, c10::Device device) {
+  if (!tensor.defined() || tensor.device() == device) {
+    return tensor;
+  }
+  TORCH_CHECK(tensor.is_cpu() && tensor.dim() == 0,
+              "Expected all tensors to be on the same device, but found at least two devices, ", device, " and ",
+              tensor.device(), "!");
+  at::Tensor moved = tensor.to(device, /*non_blocking=*/true);
+  // Keeps a Python scalar's weak part in type promotion.
+  moved.unsafeGetTensorImpl()->set_wrapped_number(tensor.unsafeGetTensorImpl()->is_wrapped_number());
+  return moved;
+}
+
+void checkInPlace(const at::Tensor& self, c10::IntArrayRef broadcast_shape, at::ScalarType result_type) {
+  TORCH_CHECK(self.sizes().equals(broadcast_shape), "output with shape ", self.sizes(),
+              " doesn't match the broadcast shape ", broadcast_shape);
+  TORCH_CHECK(at::canCast(result_type, self.scalar_type()), "result type ", result_type,
+              " can't be cast to the desired output type ", self.scalar_type());
+}
+
+c10::SmallVector<int64_t, 5> broadcastShape(std::initializer_list<std::reference_wrapper<const at::Tensor>> tensors) {
+  c10::SmallVector<int64_t, 5> shape;
+  bool first = true;
+  for (const at::Tensor& tensor : tensors) {
+    if (first) {
+      shape.assign(tensor.sizes().begin(), tensor.sizes().end());
+      first = false;
+    } else {
+      shape = at::infer_size_dimvector(shape, tensor.sizes());
+    }
+  }
+  return shape;
+}
+
+at::ScalarType resultType(const at::Tensor& self) {
+  return self.scalar_type();
+}
+
+at::ScalarType resultType(const at::Tensor& self, const at::Tensor& other) {
+  return at::result_type(self, other);
+}
+
+at::ScalarType resultType(const at::Tensor& self, const at::Scalar& other) {
+  return at::result_type(self, other);
+}
+
+at::Tensor pointwiseOutput(std::initializer_list<std::reference_wrapper<const at::Tensor>> tensors,
+                           at::ScalarType dtype) {
+  const at::Tensor& first = *tensors.begin();
+  return at::empty(broadcastShape(tensors), first.options().dtype(dtype));
+}
+
+}  // namespace torch_npu::ops
