@@ -9,7 +9,7 @@
 namespace npu_sim {
 
 Runtime& Runtime::instance() {
-  static NoDestructor<Runtime> runtime;
+  static npu_common::NoDestructor<Runtime> runtime;
   return runtime.get();
 }
 

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "acl/acl_base.h"
-#include "no_destructor.h"
+#include "npu_common/no_destructor.h"
 #include "session.h"
 
 namespace npu_sim {
@@ -34,7 +34,7 @@ class Runtime {
   const char* socName() const noexcept { return soc_name_.load(std::memory_order_acquire); }
 
  private:
-  friend class NoDestructor<Runtime>;
+  friend class npu_common::NoDestructor<Runtime>;
   Runtime();
   static void markForkedChild() noexcept;
 
