@@ -80,7 +80,7 @@ aclError aclrtSynchronizeDevice(void) {
       return error;
     }
     session->synchronizeDevice(*device);
-    return ACL_SUCCESS;
+    return reportTaskFailure(session->takeTaskFailures(*device));
   });
 }
 

@@ -106,8 +106,10 @@ aclError aclrtSynchronizeEvent(aclrtEvent event) {
     if (aclError error = resolveEvent("aclrtSynchronizeEvent", *session, event, target); error != ACL_SUCCESS) {
       return error;
     }
-    if (const std::shared_ptr<const EventRecord> record = target->latest()) record->waitUntilReached();
-    return ACL_SUCCESS;
+    const std::shared_ptr<const EventRecord> record = target->latest();
+    if (!record) return ACL_SUCCESS;
+    record->waitUntilReached();
+    return reportTaskFailure(record->takeFailureBefore());
   });
 }
 

@@ -18,10 +18,23 @@ aclError npuSimLaunchHostTask(aclrtStream stream, void (*fn)(void*), void* arg) 
         error != ACL_SUCCESS) {
       return error;
     }
-    target->submit(Task{[fn, arg] { fn(arg); }, TaskKind::Work});
-    return ACL_SUCCESS;
+    const bool ran = target->submit(Task{[fn, arg] { fn(arg); }, TaskKind::Work});
+    // Under ASCEND_LAUNCH_BLOCKING the launch is also the synchronization
+    // that reports the task's failure, as a blocking kernel launch does.
+    return ran ? reportTaskFailure(target->failures().take()) : ACL_SUCCESS;
   });
 }
+
+aclError npuSimFailCurrentTask(const char* message) {
+  Stream* stream = Stream::callingWorkerStream();
+  if (stream == nullptr) {
+    return fail(ACL_ERROR_INVALID_PARAM, "npuSimFailCurrentTask: the calling thread is not running a stream task");
+  }
+  stream->failures().add(message != nullptr ? message : "a host task failed");
+  return ACL_SUCCESS;
+}
+
+void npuSimSetRecentErrMsg(const char* message) { fail(ACL_SUCCESS, "%s", message != nullptr ? message : ""); }
 
 int32_t npuSimDeviceOfPointer(const void* ptr) {
   Runtime& runtime = Runtime::instance();

@@ -69,7 +69,7 @@ aclError aclrtSynchronizeStream(aclrtStream stream) {
       return fail(ACL_ERROR_INVALID_PARAM, "aclrtSynchronizeStream: a task cannot wait for the stream it runs on");
     }
     target->synchronize();
-    return ACL_SUCCESS;
+    return reportTaskFailure(target->failures().take());
   });
 }
 

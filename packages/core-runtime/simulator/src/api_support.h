@@ -8,6 +8,8 @@
 #include <exception>
 #include <memory>
 #include <new>
+#include <optional>
+#include <string>
 #include <type_traits>
 
 #include "acl/acl_rt.h"
@@ -60,5 +62,10 @@ aclError resolveStreamForLaunch(const char* api, Session& session, aclrtStream h
                                 std::shared_ptr<Stream>& stream);
 
 aclError resolveEvent(const char* api, Session& session, aclrtEvent handle, std::shared_ptr<Event>& event);
+
+// What a synchronization returns for a task failure it covers (see
+// task_failures.h): ACL_ERROR_RT_AICORE_EXCEPTION with the failure's message
+// as the recent error, or ACL_SUCCESS when there is none.
+aclError reportTaskFailure(const std::optional<std::string>& failure);
 
 }  // namespace npu_sim

@@ -5,7 +5,7 @@
 namespace npu_sim {
 
 void Event::record(Stream& stream) {
-  auto record = std::make_shared<EventRecord>();
+  auto record = std::make_shared<EventRecord>(stream.sharedFailures());
   stream.submit(Task{[record] { record->markReached(); }, TaskKind::Sync});
   std::lock_guard lock(mutex_);
   latest_ = std::move(record);

@@ -8,9 +8,12 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 
 #include "clock.h"
 #include "progress_counter.h"
+#include "task_failures.h"
 
 namespace npu_sim {
 
@@ -19,8 +22,14 @@ class Stream;
 // One aclrtRecordEvent.
 class EventRecord {
  public:
-  // Called by the stream's worker when it reaches the record.
+  // `failures` are those of the stream the record is enqueued on.
+  explicit EventRecord(std::shared_ptr<TaskFailures> failures) noexcept : failures_(std::move(failures)) {}
+
+  // Called by the stream's worker when it reaches the record. A failure
+  // still unreported at that point came from a task before the record, so
+  // synchronizing on the record reports it (unless something else did first).
   void markReached() noexcept {
+    failure_id_ = failures_->pendingId();
     timestamp_ns_ = steadyNowNs();
     reached_.advanceTo(1);
   }
@@ -28,9 +37,14 @@ class EventRecord {
   void waitUntilReached() const noexcept { reached_.waitFor(1); }
   // When the stream reached the record; valid once reached().
   int64_t timestampNs() const noexcept { return timestamp_ns_; }
+  // The message of a failure before the record that nothing reported yet;
+  // reporting it clears it on the stream. Call once reached().
+  std::optional<std::string> takeFailureBefore() const { return failures_->takeIf(failure_id_); }
 
  private:
-  // Written before `reached_` is published and read only after it was seen.
+  const std::shared_ptr<TaskFailures> failures_;
+  // Both written before `reached_` is published and read only after it was seen.
+  uint64_t failure_id_ = 0;
   int64_t timestamp_ns_ = 0;
   ProgressCounter reached_;
 };

@@ -22,12 +22,27 @@ std::optional<DeviceBlock> Session::findDeviceMemory(const void* ptr) const {
   return std::nullopt;
 }
 
-void Session::synchronizeDevice(const Device& device) const {
+std::vector<std::shared_ptr<Stream>> Session::streamsToSynchronize(const Device& device) const {
   std::vector<std::shared_ptr<Stream>> streams = streams_.all();
   if (auto default_stream = device.existingDefaultStream()) streams.push_back(std::move(default_stream));
-  for (const auto& stream : streams) {
-    if (stream->deviceIndex() == device.index() && !stream->isCallingWorker()) stream->synchronize();
+  std::erase_if(streams, [&](const std::shared_ptr<Stream>& stream) {
+    return stream->deviceIndex() != device.index() || stream->isCallingWorker();
+  });
+  return streams;
+}
+
+void Session::synchronizeDevice(const Device& device) const {
+  for (const auto& stream : streamsToSynchronize(device)) stream->synchronize();
+}
+
+std::optional<std::string> Session::takeTaskFailures(const Device& device) const {
+  std::optional<std::string> joined;
+  for (const auto& stream : streamsToSynchronize(device)) {
+    if (std::optional<std::string> failure = stream->failures().take()) {
+      joined = joined ? *joined + "; " + *failure : std::move(*failure);
+    }
   }
+  return joined;
 }
 
 }  // namespace npu_sim

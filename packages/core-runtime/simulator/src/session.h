@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "config.h"
@@ -49,8 +50,15 @@ class Session {
   // Waits for every stream of `device`, except the calling worker's own
   // stream, which cannot wait for itself.
   void synchronizeDevice(const Device& device) const;
+  // The unreported task failures of `device`'s streams (as synchronizeDevice
+  // chooses them), now reported: their messages joined, or nothing.
+  std::optional<std::string> takeTaskFailures(const Device& device) const;
 
  private:
+  // `device`'s streams, except the calling worker's own, which cannot wait
+  // for itself.
+  std::vector<std::shared_ptr<Stream>> streamsToSynchronize(const Device& device) const;
+
   const SimConfig config_;
   const uint64_t generation_;
   PinnedHostMemory pinned_host_memory_;

@@ -9,7 +9,7 @@ namespace npu_sim {
 namespace {
 
 // The stream whose worker is the calling thread, if any.
-thread_local const Stream* t_worker_of = nullptr;
+thread_local Stream* t_worker_of = nullptr;
 
 }  // namespace
 
@@ -24,14 +24,18 @@ Stream::~Stream() {
   worker_.join();
 }
 
-void Stream::submit(Task task) {
+bool Stream::submit(Task task) {
   const uint64_t position = queue_.push(std::move(task));
-  if (launch_blocking_ && !isCallingWorker()) completed_.waitFor(position);
+  if (!launch_blocking_ || isCallingWorker()) return false;
+  completed_.waitFor(position);
+  return true;
 }
 
 void Stream::synchronize() const { completed_.waitFor(queue_.pushedCount()); }
 
 bool Stream::isCallingWorker() const noexcept { return t_worker_of == this; }
+
+Stream* Stream::callingWorkerStream() noexcept { return t_worker_of; }
 
 bool Stream::subscribe(uint64_t thread_id, std::shared_ptr<ReportInbox> inbox) {
   std::lock_guard lock(subscription_mutex_);

@@ -15,6 +15,7 @@
 #include "busy_tracker.h"
 #include "progress_counter.h"
 #include "report.h"
+#include "task_failures.h"
 #include "task_queue.h"
 
 namespace npu_sim {
@@ -32,8 +33,8 @@ class Stream {
 
   // Enqueues `task`. Under ASCEND_LAUNCH_BLOCKING it returns only once the
   // task ran (unless called from this stream's own worker, which would wait
-  // for itself).
-  void submit(Task task);
+  // for itself). Returns whether it waited for the task.
+  bool submit(Task task);
   // Waits until every task enqueued before the call ran.
   void synchronize() const;
   // Whether every task enqueued so far ran.
@@ -41,6 +42,14 @@ class Stream {
   // True on this stream's worker thread, where waiting for the stream would
   // deadlock.
   bool isCallingWorker() const noexcept;
+  // The stream whose worker is the calling thread; null on other threads.
+  static Stream* callingWorkerStream() noexcept;
+
+  // Failures its tasks reported and no synchronization reported yet. Shared,
+  // because event records recorded on this stream report them too and may
+  // outlive the stream.
+  TaskFailures& failures() const noexcept { return *failures_; }
+  const std::shared_ptr<TaskFailures>& sharedFailures() const noexcept { return failures_; }
 
   // The host thread that runs this stream's callbacks (aclrtSubscribeReport);
   // at most one. subscribe() fails when another thread holds it,
@@ -60,6 +69,7 @@ class Stream {
   TaskQueue queue_;
   // Number of tasks that ran; task N (1-based) ran once it reaches N.
   ProgressCounter completed_;
+  const std::shared_ptr<TaskFailures> failures_ = std::make_shared<TaskFailures>();
 
   struct Subscription {
     uint64_t thread_id;

@@ -118,7 +118,8 @@ inline aclError launch(aclrtStream stream, std::function<void()> fn) {
         (*run)();
       },
       owned.get());
-  if (error == ACL_SUCCESS) owned.release();
+  // The task owns `fn` once it is called (see npuSimLaunchHostTask).
+  if (error == ACL_SUCCESS || error == ACL_ERROR_RT_AICORE_EXCEPTION) owned.release();
   return error;
 }
 

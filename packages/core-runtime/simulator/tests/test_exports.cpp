@@ -21,7 +21,8 @@ TEST_CASE(every_contract_symbol_resolves_with_dlsym) {
         "aclrtStreamWaitEvent", "aclrtCreateEvent", "aclrtCreateEventWithFlag", "aclrtDestroyEvent",
         "aclrtRecordEvent", "aclrtResetEvent", "aclrtQueryEventStatus", "aclrtSynchronizeEvent",
         "aclrtEventElapsedTime", "aclrtSubscribeReport", "aclrtUnSubscribeReport", "aclrtProcessReport",
-        "aclrtLaunchCallback", "npuSimLaunchHostTask", "npuSimDeviceOfPointer"}) {
+        "aclrtLaunchCallback", "npuSimLaunchHostTask", "npuSimDeviceOfPointer", "npuSimFailCurrentTask",
+        "npuSimSetRecentErrMsg"}) {
     if (dlsym(library, name) == nullptr) missing += std::string(" ") + name;
   }
   // Internals stay hidden.

@@ -16,8 +16,31 @@ extern "C" {
 // Enqueues `fn(arg)` on `stream` (null: the current device's default stream).
 // It runs on the stream's worker thread after every task enqueued before it
 // and before every task enqueued after it, like a kernel launch. `fn` must not
-// synchronize the stream it runs on, and must not throw.
+// synchronize the stream it runs on, and must not throw; it reports failure
+// with npuSimFailCurrentTask.
+//
+// `fn(arg)` is called exactly when the result is ACL_SUCCESS or
+// ACL_ERROR_RT_AICORE_EXCEPTION. The latter happens only under
+// ASCEND_LAUNCH_BLOCKING, where the launch waits for the task and so reports
+// its failure (or an earlier unreported one of the stream) like a
+// synchronization would.
 ACL_FUNC_VISIBILITY aclError npuSimLaunchHostTask(aclrtStream stream, void (*fn)(void*), void* arg);
+
+// Called from inside a host task: the task failed, like a kernel raising a
+// device exception. The stream goes on with its next task; the failure is
+// reported once, by whichever comes first of the next aclrtSynchronizeStream
+// of the stream, aclrtSynchronizeDevice of its device, or
+// aclrtSynchronizeEvent on an event recorded on the stream after the task:
+// that call returns ACL_ERROR_RT_AICORE_EXCEPTION, and aclGetRecentErrMsg on
+// its thread returns `message` (copied; null gives a generic text). Further
+// failures before it is reported are only counted into its message.
+// ACL_ERROR_INVALID_PARAM on a thread that is not running a stream task.
+ACL_FUNC_VISIBILITY aclError npuSimFailCurrentTask(const char* message);
+
+// Makes `message` what aclGetRecentErrMsg returns on the calling thread, for
+// libraries that report errors through the runtime's channel, as CANN's
+// operator libraries do (the simulator's libopapi_sim.so).
+ACL_FUNC_VISIBILITY void npuSimSetRecentErrMsg(const char* message);
 
 // The index of the visible device that owns `ptr` (any address inside a live
 // aclrtMalloc allocation), or -1 when no device does.

@@ -1,0 +1,190 @@
+// Host tasks that fail (npuSimFailCurrentTask): the failure surfaces once, at
+// the next synchronization covering it, like a device exception on hardware.
+#include <string>
+
+#include "sim_fixture.h"
+
+using namespace sim_test;
+
+namespace {
+
+aclError launchFailing(aclrtStream stream, std::string message) {
+  return launch(stream, [message] { npuSimFailCurrentTask(message.c_str()); });
+}
+
+bool recentErrorContains(const std::string& text) {
+  return std::string(aclGetRecentErrMsg()).find(text) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE(failure_surfaces_once_at_the_next_stream_synchronize) {
+  ScopedSimulator sim;
+  aclrtStream stream = nullptr;
+  CHECK_ACL(aclrtCreateStream(&stream));
+  Gate gate;
+  std::atomic<bool> later_task_ran{false};
+  CHECK_ACL(npuSimLaunchHostTask(stream, &Gate::waitTask, &gate));
+  // The launch only enqueues: it cannot know yet that the task will fail.
+  CHECK_ACL(launchFailing(stream, "kernel X failed on device 0: boom"));
+  CHECK_ACL(launch(stream, [&] { later_task_ran = true; }));
+  gate.open();
+  CHECK_ACL_ERROR(aclrtSynchronizeStream(stream), ACL_ERROR_RT_AICORE_EXCEPTION);
+  CHECK_EQ(std::string(aclGetRecentErrMsg()), std::string("kernel X failed on device 0: boom"));
+  // The stream went on after the failed task.
+  CHECK(later_task_ran.load());
+  // Reported once.
+  CHECK_ACL(aclrtSynchronizeStream(stream));
+  CHECK_ACL(aclrtSynchronizeDevice());
+  CHECK_ACL(aclrtDestroyStream(stream));
+}
+
+TEST_CASE(failure_on_the_default_stream_and_device_synchronize) {
+  ScopedSimulator sim;
+  CHECK_ACL(launchFailing(nullptr, "default stream failure"));
+  CHECK_ACL_ERROR(aclrtSynchronizeDevice(), ACL_ERROR_RT_AICORE_EXCEPTION);
+  CHECK(recentErrorContains("default stream failure"));
+  CHECK_ACL(aclrtSynchronizeStream(nullptr));
+
+  // Two streams failing: one device synchronization reports both.
+  aclrtStream first = nullptr;
+  aclrtStream second = nullptr;
+  CHECK_ACL(aclrtCreateStream(&first));
+  CHECK_ACL(aclrtCreateStream(&second));
+  CHECK_ACL(launchFailing(first, "first failed"));
+  CHECK_ACL(launchFailing(second, "second failed"));
+  CHECK_ACL_ERROR(aclrtSynchronizeDevice(), ACL_ERROR_RT_AICORE_EXCEPTION);
+  CHECK(recentErrorContains("first failed"));
+  CHECK(recentErrorContains("second failed"));
+  CHECK_ACL(aclrtSynchronizeStream(first));
+  CHECK_ACL(aclrtSynchronizeStream(second));
+  CHECK_ACL(aclrtDestroyStream(first));
+  CHECK_ACL(aclrtDestroyStream(second));
+}
+
+TEST_CASE(failure_stays_with_its_stream_and_device) {
+  ScopedSimulator sim;
+  aclrtStream failing = nullptr;
+  aclrtStream healthy = nullptr;
+  CHECK_ACL(aclrtCreateStream(&failing));
+  CHECK_ACL(aclrtCreateStream(&healthy));
+  CHECK_ACL(launchFailing(failing, "only mine"));
+  CHECK_ACL(launch(healthy, [] {}));
+  CHECK_ACL(aclrtSynchronizeStream(healthy));
+  // Device 1 has its own streams.
+  CHECK_ACL(aclrtSetDevice(1));
+  CHECK_ACL(aclrtSynchronizeDevice());
+  CHECK_ACL(aclrtSetDevice(0));
+  CHECK_ACL_ERROR(aclrtSynchronizeStream(failing), ACL_ERROR_RT_AICORE_EXCEPTION);
+  CHECK(recentErrorContains("only mine"));
+  CHECK_ACL(aclrtDestroyStream(failing));
+  CHECK_ACL(aclrtDestroyStream(healthy));
+}
+
+TEST_CASE(event_synchronize_reports_failures_recorded_before_the_event) {
+  ScopedSimulator sim;
+  aclrtStream stream = nullptr;
+  CHECK_ACL(aclrtCreateStream(&stream));
+  aclrtEvent before = nullptr;
+  aclrtEvent after = nullptr;
+  CHECK_ACL(aclrtCreateEvent(&before));
+  CHECK_ACL(aclrtCreateEvent(&after));
+  Gate gate;
+  CHECK_ACL(npuSimLaunchHostTask(stream, &Gate::waitTask, &gate));
+  CHECK_ACL(aclrtRecordEvent(before, stream));
+  CHECK_ACL(launchFailing(stream, "between the records"));
+  CHECK_ACL(aclrtRecordEvent(after, stream));
+  gate.open();
+  // The failure came after `before`: that event completed cleanly.
+  CHECK_ACL(aclrtSynchronizeEvent(before));
+  CHECK_ACL_ERROR(aclrtSynchronizeEvent(after), ACL_ERROR_RT_AICORE_EXCEPTION);
+  CHECK(recentErrorContains("between the records"));
+  // Reported once, whichever call reports it.
+  CHECK_ACL(aclrtSynchronizeEvent(after));
+  CHECK_ACL(aclrtSynchronizeStream(stream));
+
+  // The other way round: the stream synchronization reports it, and the
+  // event recorded after the failure no longer does.
+  CHECK_ACL(launchFailing(stream, "second round"));
+  CHECK_ACL(aclrtRecordEvent(after, stream));
+  CHECK_ACL_ERROR(aclrtSynchronizeStream(stream), ACL_ERROR_RT_AICORE_EXCEPTION);
+  CHECK_ACL(aclrtSynchronizeEvent(after));
+
+  // A failure after the record is not the event's.
+  CHECK_ACL(npuSimLaunchHostTask(stream, &Gate::waitTask, &gate));
+  CHECK_ACL(aclrtRecordEvent(after, stream));
+  CHECK_ACL(launchFailing(stream, "after the record"));
+  CHECK_ACL(aclrtSynchronizeEvent(after));
+  CHECK_ACL_ERROR(aclrtSynchronizeStream(stream), ACL_ERROR_RT_AICORE_EXCEPTION);
+  CHECK(recentErrorContains("after the record"));
+
+  CHECK_ACL(aclrtDestroyEvent(before));
+  CHECK_ACL(aclrtDestroyEvent(after));
+  CHECK_ACL(aclrtDestroyStream(stream));
+}
+
+TEST_CASE(failures_before_the_report_are_counted_into_it) {
+  ScopedSimulator sim;
+  aclrtStream stream = nullptr;
+  CHECK_ACL(aclrtCreateStream(&stream));
+  CHECK_ACL(launchFailing(stream, "first"));
+  CHECK_ACL(launchFailing(stream, "second"));
+  CHECK_ACL(launchFailing(stream, "third"));
+  CHECK_ACL_ERROR(aclrtSynchronizeStream(stream), ACL_ERROR_RT_AICORE_EXCEPTION);
+  CHECK(recentErrorContains("first"));
+  CHECK(recentErrorContains("2 later task failure(s)"));
+  CHECK(!recentErrorContains("second"));
+  CHECK_ACL(aclrtSynchronizeStream(stream));
+  CHECK_ACL(aclrtDestroyStream(stream));
+}
+
+TEST_CASE(the_message_goes_to_the_synchronizing_thread) {
+  ScopedSimulator sim;
+  aclrtStream stream = nullptr;
+  CHECK_ACL(aclrtCreateStream(&stream));
+  CHECK_ACL(launchFailing(stream, "seen by the other thread"));
+  aclError other_result = ACL_SUCCESS;
+  std::string other_message;
+  std::thread other([&] {
+    other_result = aclrtSynchronizeStream(stream);
+    other_message = aclGetRecentErrMsg();
+  });
+  other.join();
+  CHECK_EQ(other_result, ACL_ERROR_RT_AICORE_EXCEPTION);
+  CHECK_EQ(other_message, std::string("seen by the other thread"));
+  CHECK(!recentErrorContains("seen by the other thread"));
+  CHECK_ACL(aclrtDestroyStream(stream));
+}
+
+TEST_CASE(fail_current_task_needs_a_running_task) {
+  ScopedSimulator sim;
+  CHECK_ACL_ERROR(npuSimFailCurrentTask("not a task"), ACL_ERROR_INVALID_PARAM);
+  CHECK(recentErrorContains("not running a stream task"));
+  CHECK_ACL(aclrtSynchronizeDevice());
+  // Null message: a generic text.
+  CHECK_ACL(launch(nullptr, [] { npuSimFailCurrentTask(nullptr); }));
+  CHECK_ACL_ERROR(aclrtSynchronizeStream(nullptr), ACL_ERROR_RT_AICORE_EXCEPTION);
+  CHECK(!std::string(aclGetRecentErrMsg()).empty());
+}
+
+TEST_CASE(launch_blocking_reports_the_failure_at_the_launch) {
+  ScopedSimulator sim(ScopedSimulator::Environment{{"ASCEND_LAUNCH_BLOCKING", "1"}});
+  bool ran = false;
+  CHECK_ACL_ERROR(launch(nullptr,
+                         [&] {
+                           ran = true;
+                           npuSimFailCurrentTask("blocking failure");
+                         }),
+                  ACL_ERROR_RT_AICORE_EXCEPTION);
+  CHECK(ran);
+  CHECK(recentErrorContains("blocking failure"));
+  CHECK_ACL(aclrtSynchronizeStream(nullptr));
+  CHECK_ACL(launch(nullptr, [] {}));
+}
+
+TEST_CASE(set_recent_error_message) {
+  npuSimSetRecentErrMsg("from a companion library");
+  CHECK_EQ(std::string(aclGetRecentErrMsg()), std::string("from a companion library"));
+  npuSimSetRecentErrMsg(nullptr);
+  CHECK_EQ(std::string(aclGetRecentErrMsg()), std::string(""));
+}
