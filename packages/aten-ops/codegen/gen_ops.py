@@ -142,13 +142,16 @@ def kernel_name(overload: str) -> str:
     return "aten_" + overload.replace(".", "_")
 
 
-def output_expression(rule, op: AclnnOp, arguments: list[str]) -> str:
+TYPE_RULES = {"pointwise": "resultType", "pointwise_float": "floatResultType"}
+
+
+def output_expression(rule, op: AclnnOp, operands: list[str]) -> str:
     """C++ that allocates the output of a functional overload from its (on-device) arguments."""
-    operands = [name for name in ("self", "other") if name in arguments]
-    if rule == "pointwise":
-        return f"pointwiseOutput({{{', '.join(operands)}}}, resultType({', '.join(operands)}))"
+    listed = "{" + ", ".join(operands) + "}"
+    if isinstance(rule, str) and rule in TYPE_RULES:
+        return f"pointwiseOutput({listed}, {TYPE_RULES[rule]}({listed}))"
     if rule == "compare":
-        return f"pointwiseOutput({{{', '.join(operands)}}}, at::kBool)"
+        return f"pointwiseOutput({listed}, at::kBool)"
     if isinstance(rule, str) and rule.startswith("like:"):
         return f"at::empty_like({rule[5:]}, at::MemoryFormat::Contiguous)"
     if isinstance(rule, dict):
@@ -169,6 +172,8 @@ def kernel_definition(op: AclnnOp, overload: str, spec: dict, schema: FunctionSc
     signature = ", ".join(f"{b.type} {b.name}" for b in bindings)
     rule = spec.get("out", "given")
     out_names = {a.name for a in schema.arguments.out}
+    operands = "{" + ", ".join(b.name for b in bindings if is_plain_tensor(b.type) and b.name not in out_names) + "}"
+    type_rule = TYPE_RULES.get(spec.get("type", "pointwise"))
     call = {name: name for name in names}
     call.update(spec.get("call") or {})
     body = []
@@ -176,20 +181,20 @@ def kernel_definition(op: AclnnOp, overload: str, spec: dict, schema: FunctionSc
         (out_name,) = out_names
         if "resize" in spec:
             body.append(f"  at::native::resize_output({out_name}, {spec['resize']});")
-        elif spec.get("shape", "pointwise") == "pointwise":
-            operands = [n for n in ("self", "other") if n in names]
-            body.append(f"  at::native::resize_output({out_name}, broadcastShape({{{', '.join(operands)}}}));")
-        call.setdefault("out", out_name)
-        call["out"] = spec.get("call", {}).get("out", out_name)
+        else:
+            body.append(f"  at::native::resize_output({out_name}, broadcastShape({operands}));")
+            if type_rule:
+                body.append(f"  checkCast({type_rule}({operands}), {out_name});")
+        call["out"] = (spec.get("call") or {}).get("out", out_name)
         result = out_name
     elif rule == "self":
-        operands = [n for n in ("self", "other") if n in names]
-        if len(operands) == 2 and spec.get("check", True):
-            body.append(f"  checkInPlace(self, broadcastShape({{self, other}}), resultType(self, other));")
+        if type_rule:
+            body.append(f"  checkInPlace(self, broadcastShape({operands}), {type_rule}({operands}));")
         call["out"] = "self"
         result = "self"
     else:
-        body.append(f"  at::Tensor out = {output_expression(rule, op, names)};")
+        plain = [b.name for b in bindings if is_plain_tensor(b.type) and b.name not in out_names]
+        body.append(f"  at::Tensor out = {output_expression(rule, op, plain)};")
         call["out"] = "out"
         result = "out"
     arguments = [str(call.get(p.name, p.name)) for p in op.params]

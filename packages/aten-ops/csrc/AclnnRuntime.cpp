@@ -141,7 +141,7 @@ AclScalar toAclScalar(const at::Scalar& scalar) {
     double value = scalar.toDouble();
     descriptor = create(&value, ACL_DOUBLE);
   }
-  TORCH_CHECK(descriptor != nullptr, "aclCreateScalar failed for ", scalar);
+  TORCH_CHECK(descriptor != nullptr, "aclCreateScalar failed for a scalar of type ", scalar.type());
   return AclScalar(descriptor);
 }
 

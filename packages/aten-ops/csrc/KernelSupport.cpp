@@ -2,11 +2,11 @@
 
 #include <ATen/ExpandUtils.h>
 #include <ATen/ops/empty.h>
-#include <ATen/ops/result_type.h>
+#include <ATen/native/TypeProperties.h>
 
 namespace torch_npu::ops {
 
-c10::Device commonDevice(std::initializer_list<std::reference_wrapper<const at::Tensor>> tensors) {
+c10::Device commonDevice(TensorRefs tensors) {
   std::optional<c10::Device> device;
   for (const at::Tensor& tensor : tensors) {
     if (!tensor.defined() || !tensor.is_privateuseone()) {
@@ -36,14 +36,18 @@ at::Tensor onDevice(const at::Tensor& tensor, c10::Device device) {
   return moved;
 }
 
+void checkCast(at::ScalarType result_type, const at::Tensor& out) {
+  TORCH_CHECK(at::canCast(result_type, out.scalar_type()), "result type ", result_type,
+              " can't be cast to the desired output type ", out.scalar_type());
+}
+
 void checkInPlace(const at::Tensor& self, c10::IntArrayRef broadcast_shape, at::ScalarType result_type) {
   TORCH_CHECK(self.sizes().equals(broadcast_shape), "output with shape ", self.sizes(),
               " doesn't match the broadcast shape ", broadcast_shape);
-  TORCH_CHECK(at::canCast(result_type, self.scalar_type()), "result type ", result_type,
-              " can't be cast to the desired output type ", self.scalar_type());
+  checkCast(result_type, self);
 }
 
-c10::SmallVector<int64_t, 5> broadcastShape(std::initializer_list<std::reference_wrapper<const at::Tensor>> tensors) {
+c10::SmallVector<int64_t, 5> broadcastShape(TensorRefs tensors) {
   c10::SmallVector<int64_t, 5> shape;
   bool first = true;
   for (const at::Tensor& tensor : tensors) {
@@ -57,19 +61,20 @@ c10::SmallVector<int64_t, 5> broadcastShape(std::initializer_list<std::reference
   return shape;
 }
 
-at::ScalarType resultType(const at::Tensor& self) {
-  return self.scalar_type();
+at::ScalarType resultType(TensorRefs tensors) {
+  at::native::ResultTypeState state;
+  for (const at::Tensor& tensor : tensors) {
+    state = at::native::update_result_type_state(tensor, state);
+  }
+  return at::native::result_type(state);
 }
 
-at::ScalarType resultType(const at::Tensor& self, const at::Tensor& other) {
-  return at::result_type(self, other);
+at::ScalarType floatResultType(TensorRefs tensors) {
+  const at::ScalarType type = resultType(tensors);
+  return at::isIntegralType(type, /*includeBool=*/true) ? c10::typeMetaToScalarType(c10::get_default_dtype()) : type;
 }
 
-at::ScalarType resultType(const at::Tensor& self, const at::Scalar& other) {
-  return at::result_type(self, other);
-}
-
-at::Tensor pointwiseOutput(std::initializer_list<std::reference_wrapper<const at::Tensor>> tensors,
+at::Tensor pointwiseOutput(TensorRefs tensors,
                            at::ScalarType dtype) {
   const at::Tensor& first = *tensors.begin();
   return at::empty(broadcastShape(tensors), first.options().dtype(dtype));

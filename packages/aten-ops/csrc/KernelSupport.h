@@ -9,24 +9,31 @@
 
 namespace torch_npu::ops {
 
+using TensorRefs = std::initializer_list<std::reference_wrapper<const at::Tensor>>;
+
 // The NPU device all NPU tensor operands share; raises on two different NPUs.
-c10::Device commonDevice(std::initializer_list<std::reference_wrapper<const at::Tensor>> tensors);
+c10::Device commonDevice(TensorRefs tensors);
 
 // `tensor` itself when on `device`; a 0-dim CPU tensor (a wrapped Python
 // scalar) copied there. Anything else on another device raises.
 at::Tensor onDevice(const at::Tensor& tensor, c10::Device device);
 
+// Raises as ATen does when a result of `result_type` cannot be written into `out`.
+void checkCast(at::ScalarType result_type, const at::Tensor& out);
+
 // Raises as ATen does when an in-place result cannot be written into self.
 void checkInPlace(const at::Tensor& self, c10::IntArrayRef broadcast_shape, at::ScalarType result_type);
 
-c10::SmallVector<int64_t, 5> broadcastShape(std::initializer_list<std::reference_wrapper<const at::Tensor>> tensors);
+c10::SmallVector<int64_t, 5> broadcastShape(TensorRefs tensors);
 
-at::ScalarType resultType(const at::Tensor& self);
-at::ScalarType resultType(const at::Tensor& self, const at::Tensor& other);
-at::ScalarType resultType(const at::Tensor& self, const at::Scalar& other);
+// ATen's type promotion over the operands (wrapped Python scalars count weakly).
+at::ScalarType resultType(TensorRefs tensors);
+// The same, but integral and bool results become the default float dtype, as
+// for true division and floating-point functions.
+at::ScalarType floatResultType(TensorRefs tensors);
 
 // A contiguous output of the broadcast shape of `tensors`, on their device.
-at::Tensor pointwiseOutput(std::initializer_list<std::reference_wrapper<const at::Tensor>> tensors,
+at::Tensor pointwiseOutput(TensorRefs tensors,
                            at::ScalarType dtype);
 
 }  // namespace torch_npu::ops

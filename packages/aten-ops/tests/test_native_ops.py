@@ -1,0 +1,124 @@
+"""The aclnn-backed operators: native (no fallback), equal to the CPU, with ATen's errors."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from conftest import no_fallback
+
+
+def _both(*tensors):
+    return [t.npu() for t in tensors], list(tensors)
+
+
+@pytest.mark.parametrize("op", [torch.add, torch.sub, torch.mul])
+def test_binary_pointwise_with_broadcasting_and_promotion(op):
+    a = torch.randn(4, 3)
+    b = torch.randn(3)
+    c = torch.arange(3)
+    with no_fallback():
+        result = op(a.npu(), b.npu())
+        promoted = op(a.npu(), c.npu())
+    assert torch.allclose(result.cpu(), op(a, b))
+    assert promoted.dtype == op(a, c).dtype
+    assert torch.allclose(promoted.cpu(), op(a, c))
+
+
+def test_python_scalars_keep_their_weak_type():
+    integers = torch.arange(5)
+    with no_fallback():
+        result = integers.npu() * 2.5
+    assert result.dtype == torch.float32
+    assert torch.allclose(result.cpu(), integers * 2.5)
+
+
+def test_in_place_and_out_variants():
+    a = torch.randn(5)
+    b = torch.randn(5)
+    on_npu = a.npu()
+    with no_fallback():
+        on_npu.add_(b.npu(), alpha=2)
+        out = torch.empty(0, device="npu")
+        torch.mul(a.npu(), b.npu(), out=out)
+    assert torch.allclose(on_npu.cpu(), a + 2 * b)
+    assert out.shape == (5,) and torch.allclose(out.cpu(), a * b)
+
+
+def test_in_place_errors_match_aten():
+    with pytest.raises(RuntimeError, match="doesn't match the broadcast shape"):
+        torch.ones(3, device="npu").add_(torch.ones(2, 3, device="npu"))
+    with pytest.raises(RuntimeError, match="can't be cast to the desired output type"):
+        torch.ones(3, dtype=torch.long, device="npu").add_(torch.ones(3, device="npu"))
+
+
+def test_operands_on_two_npus_are_rejected():
+    with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+        torch.add(torch.ones(2, device="npu:0"), torch.ones(2, device="npu:1"))
+
+
+def test_matmul_family():
+    a, b, bias = torch.randn(8, 5), torch.randn(5, 3), torch.randn(3)
+    with no_fallback():
+        product = a.npu() @ b.npu()
+        affine = torch.addmm(bias.npu(), a.npu(), b.npu())
+        linear = F.linear(a.npu(), b.t().npu(), bias.npu())
+    assert torch.allclose(product.cpu(), a @ b, atol=1e-5)
+    assert torch.allclose(affine.cpu(), torch.addmm(bias, a, b), atol=1e-5)
+    assert torch.allclose(linear.cpu(), F.linear(a, b.t(), bias), atol=1e-5)
+
+
+def test_reductions():
+    x = torch.randn(4, 6)
+    with no_fallback():
+        total = x.npu().sum()
+        per_row = x.npu().sum(dim=1, keepdim=True)
+        mean = x.npu().mean(dim=0)
+        best = x.npu().argmax(dim=1)
+    assert torch.allclose(total.cpu(), x.sum(), atol=1e-5)
+    assert torch.allclose(per_row.cpu(), x.sum(dim=1, keepdim=True), atol=1e-5)
+    assert torch.allclose(mean.cpu(), x.mean(dim=0), atol=1e-6)
+    assert torch.equal(best.cpu(), x.argmax(dim=1))
+    assert torch.arange(4).npu().sum().dtype == torch.int64
+
+
+def test_cnn_layers_forward_and_backward_match_cpu():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(), torch.nn.Linear(4 * 4 * 4, 10),
+    )
+    images = torch.randn(6, 1, 8, 8)
+    labels = torch.randint(0, 10, (6,))
+    reference = F.cross_entropy(model(images), labels)
+    reference.backward()
+    expected = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    model.npu()
+    with no_fallback():
+        loss = F.cross_entropy(model(images.npu()), labels.npu())
+        loss.backward()
+    assert torch.allclose(loss.cpu(), reference, atol=1e-5)
+    for parameter, grad in zip(model.parameters(), expected):
+        assert torch.allclose(parameter.grad.cpu(), grad, atol=1e-5)
+
+
+def test_dropout_is_native_and_reproducible():
+    x = torch.ones(1000, device="npu")
+    with no_fallback():
+        torch.manual_seed(3)
+        first = F.dropout(x, p=0.5)
+        torch.manual_seed(3)
+        second = F.dropout(x, p=0.5)
+    assert torch.equal(first.cpu(), second.cpu())
+    kept = (first.cpu() != 0).float().mean().item()
+    assert 0.4 < kept < 0.6
+    assert set(first.cpu().unique().tolist()) <= {0.0, 2.0}
+
+
+def test_a_kernel_failure_surfaces_at_synchronize():
+    scores = torch.randn(3, 4, device="npu")
+    bad_targets = torch.tensor([0, 1, 9], device="npu")
+    with pytest.raises(RuntimeError, match="aclnnNLLLoss"):
+        F.nll_loss(scores, bad_targets)
+        torch.npu.synchronize()
+    assert torch.add(torch.ones(2, device="npu"), 1).cpu().tolist() == [2.0, 2.0]
