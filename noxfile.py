@@ -3,6 +3,7 @@
     nox -s matrix                      # the cells and their status today (also the default)
     nox -s build-2.13.0-cann8.5        # every wheel of the cell -> dist/2.13.0-cann8.5/
     nox -s test-2.13.0-cann8.5         # install those wheels in a fresh venv, run the tests
+    nox -s conformance                 # ... and run conformance/ (OpInfo ops, NPU vs CPU) on our cell
     nox -t build                       # build every supported cell
 
 The CANN part of a name drops a ".0" patch (8.5.0 -> 8.5; 8.3.RC1 stays); the full
@@ -51,6 +52,7 @@ TEST_PATHS: tuple[str, ...] = ("packages/core-runtime/tests",)
 
 BUILD_REQUIREMENTS: tuple[str, ...] = ("scikit-build-core>=1.1", "ninja", "cmake", "pyyaml")
 TEST_REQUIREMENTS: tuple[str, ...] = ("pytest", "expecttest", "hypothesis", "numpy")
+CONFORMANCE_REQUIREMENTS: tuple[str, ...] = ("expecttest", "hypothesis", "numpy")  # for torch's OpInfo database
 
 MATRIX = matrix.Matrix.load()
 DAY = matrix.matrix_date()
@@ -143,13 +145,13 @@ print(f"testing the installed torch_npu: {where.parent}")
 """
 
 
-def test(session: nox.Session, cell: matrix.Cell) -> None:
-    """Install the wheels of ``cell`` into a fresh venv and run the tests against them."""
+def install_wheels(session: nox.Session, cell: matrix.Cell, requirements: tuple[str, ...]) -> None:
+    """Install torch, ``requirements`` and the wheels of ``cell`` from dist/ into the session's venv."""
     wheels = dist_dir(cell)
     packages = present_packages()
     if not any(wheels.glob("*.whl")):
         session.error(f"no wheels in {wheels}; run `nox -s build-{cell.id}` first")
-    session.install(f"torch=={cell.torch}", *TEST_REQUIREMENTS)
+    session.install(f"torch=={cell.torch}", *requirements)
     # Our wheels only from dist/ (never an index: PyPI has an unrelated `torch-npu`), and
     # reinstalled so a reused venv gets the freshly built ones.
     session.install(
@@ -157,6 +159,11 @@ def test(session: nox.Session, cell: matrix.Cell) -> None:
         *(f"{p.dist}=={cell.version}" for p in packages),
     )  # fmt: skip
     session.run("python", "-m", "pip", "check")
+
+
+def test(session: nox.Session, cell: matrix.Cell) -> None:
+    """Install the wheels of ``cell`` into a fresh venv and run the tests against them."""
+    install_wheels(session, cell, TEST_REQUIREMENTS)
     # Run from a scratch directory with --import-mode=append (test directories go to the END
     # of sys.path, so `from conftest import ...` works but site-packages wins): the installed
     # torch_npu is the one imported, never packages/core-runtime/torch_npu.
@@ -171,6 +178,14 @@ def test(session: nox.Session, cell: matrix.Cell) -> None:
     else:
         session.warn(f"none of {', '.join(TEST_PATHS)} exists: no python tests run")
     run_ctest(session, cell)
+
+
+def conformance(session: nox.Session, cell: matrix.Cell) -> None:
+    """Install the wheels of ``cell`` into a fresh venv and compare its ops with the CPU's (conformance/run.py)."""
+    install_wheels(session, cell, CONFORMANCE_REQUIREMENTS)
+    session.chdir(session.create_tmp())  # import the installed torch_npu, not the source tree's
+    session.run("python", "-c", _CHECK_INSTALLED)
+    session.run("python", str(ROOT / "conformance" / "run.py"), *session.posargs)
 
 
 def run_ctest(session: nox.Session, cell: matrix.Cell) -> None:
@@ -235,7 +250,7 @@ def _register_alias(alias: str, target: str) -> None:
 
 
 def _register_cell(cell: matrix.Cell) -> None:
-    for kind, body in (("build", build), ("test", test)):
+    for kind, body in (("build", build), ("test", test), ("conformance", conformance)):
         name = _register(kind, cell, body)
         if cell.long_id != cell.id:
             _register_alias(f"{kind}-{cell.long_id}", name)
@@ -243,3 +258,4 @@ def _register_cell(cell: matrix.Cell) -> None:
 
 for _cell in MATRIX.cells:
     _register_cell(_cell)
+_register_alias("conformance", f"conformance-{next(c for c in MATRIX.cells if c.ours).id}")

@@ -1,0 +1,77 @@
+"""Timing helpers shared by the benchmarks: medians of repeated timed loops, device sync, verdict lines.
+
+The machines are shared and noisy, so every figure is the median of several
+repeats after a warm-up, and every NPU figure is printed as a ratio against
+plain CPU eager PyTorch measured in the same run. Targets are reported as
+PASS/FAIL next to the ratio; nothing asserts on time.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import warnings
+from collections.abc import Callable, Sequence
+
+import torch
+
+
+def quiet_fallback_warnings() -> None:
+    """Silence torch_npu's once-per-op "falls back to the CPU" warning (it would interleave the output)."""
+    warnings.filterwarnings("ignore", message="CAUTION: The operator")
+
+
+def synchronizer(device: torch.device) -> Callable[[], None]:
+    """A function that waits for all work queued on ``device`` (a no-op on the CPU)."""
+    if device.type == "npu":
+        return lambda: torch.npu.synchronize(device)
+    return lambda: None
+
+
+def seconds_per_call(
+    cases: Sequence[tuple[Callable[[], object], torch.device]],
+    iterations: int,
+    repeats: int = 7,
+    warmup: int = 1,
+) -> list[float]:
+    """Per-call seconds of each (body, device) case: the median over ``repeats`` timed loops.
+
+    A timed loop calls ``body`` ``iterations`` times, then synchronizes ``device``. The
+    cases' loops alternate (case 1, case 2, ..., case 1, ...), so a burst of background
+    load on a shared machine slows all of them rather than skewing their ratio.
+    """
+    syncs = [synchronizer(device) for _, device in cases]
+    samples: list[list[float]] = [[] for _ in cases]
+    for repeat in range(warmup + repeats):
+        for (body, _), sync, times in zip(cases, syncs, samples):
+            sync()
+            start = time.perf_counter()
+            for _ in range(iterations):
+                body()
+            sync()
+            if repeat >= warmup:
+                times.append((time.perf_counter() - start) / iterations)
+    return [statistics.median(times) for times in samples]
+
+
+def describe_device(device: torch.device) -> str:
+    """``npu:0 = Ascend910B1 (simulated), CANN 8.5.0`` or just the device."""
+    if device.type != "npu":
+        return str(device)
+    index = device.index if device.index is not None else torch.npu.current_device()
+    return f"npu:{index} = {torch.npu.get_device_name(index)}, CANN {torch.npu.get_cann_version()}"
+
+
+def verdict(ratio: float, target: float, higher_is_better: bool = False) -> str:
+    """``ratio 1.23 (target <= 1.50): PASS``; ``higher_is_better`` flips the comparison."""
+    met = ratio >= target if higher_is_better else ratio <= target
+    sign = ">=" if higher_is_better else "<="
+    return f"ratio {ratio:.2f} (target {sign} {target:.2f}): {'PASS' if met else 'FAIL'}"
+
+
+def fmt_time(seconds: float) -> str:
+    """Seconds in the unit that reads best (ns, us, ms or s)."""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.2f} {unit}"
+    return f"{seconds / 1e-9:.0f} ns"
