@@ -1,0 +1,20 @@
+// What the simulator's aclnn operators are built from (libopapi_sim.so).
+//
+// Each operator is two extern "C" functions over this API, e.g.
+//
+//   aclnnStatus aclnnAddGetWorkspaceSize(const aclTensor* self, ..., aclTensor* out,
+//                                        uint64_t* workspaceSize, aclOpExecutor** executor) {
+//     return npu_sim::aclnn::prepare("aclnnAdd", workspaceSize, executor,
+//         [self = npu_sim::aclnn::toAten(self), ..., out = npu_sim::aclnn::toAten(out)]() mutable {
+//           at::add_out(out, self, other, alpha);
+//         });
+//   }
+//   aclnnStatus aclnnAdd(void* workspace, uint64_t workspaceSize, aclOpExecutor* executor,
+//                        aclrtStream stream) {
+//     return npu_sim::aclnn::launch(executor, workspace, workspaceSize, stream);
+//   }
+#pragma once
+
+#include "npu_sim_aclnn/dtype.h"
+#include "npu_sim_aclnn/executor.h"
+#include "npu_sim_aclnn/to_aten.h"
