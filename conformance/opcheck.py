@@ -79,11 +79,16 @@ def _decorators(op: OpInfo) -> Iterable[tuple[Any, Any]]:
 _SINGLE_PRECISION_FLOOR = {torch.float32: 1e-3, torch.complex64: 1e-3}
 
 
-def tolerances(op: OpInfo, dtype: torch.dtype) -> tuple[float, float]:
-    """(rtol, atol): assert_close's defaults for ``dtype`` (float32: 1e-3), loosened to ``op``'s largest eager override."""
+def base_tolerances(dtype: torch.dtype) -> tuple[float, float]:
+    """(rtol, atol) for values of ``dtype``: assert_close's defaults, float32 and complex64 at least 1e-3."""
     rtol, atol = torch.testing._comparison.default_tolerances(dtype)
     floor = _SINGLE_PRECISION_FLOOR.get(dtype, 0.0)
-    rtol, atol = max(rtol, floor), max(atol, floor)
+    return max(rtol, floor), max(atol, floor)
+
+
+def tolerances(op: OpInfo, dtype: torch.dtype) -> tuple[float, float]:
+    """(rtol, atol) for samples of ``dtype``: base_tolerances, loosened to ``op``'s largest eager override."""
+    rtol, atol = base_tolerances(dtype)
     for info, decorator in _decorators(op):
         cls_name = getattr(info, "cls_name", None) or ""
         if any(word in cls_name for word in _FOREIGN_TEST_CLASSES):
@@ -191,6 +196,8 @@ def compare(
         if actual.shape != expected.shape or actual.dtype != expected.dtype:
             raise Mismatch(f"{where}: {actual.dtype}{list(actual.shape)} vs CPU {expected.dtype}{list(expected.shape)}")
         if values:
+            # An op's outputs may have another dtype than its samples (int64 in, float32 out).
+            rtol, atol = (max(pair) for pair in zip((rtol, atol), base_tolerances(expected.dtype)))
             try:
                 torch.testing.assert_close(
                     actual.detach().cpu(), expected.detach(), rtol=rtol, atol=atol, equal_nan=True,

@@ -85,6 +85,21 @@ def escape(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def common_fallbacks(records: list[dict[str, Any]], top: int = 30) -> list[str]:
+    """Markdown lines: the aten ops that the most OpInfos reached through the CPU fallback."""
+    reached = Counter(name for record in records for name in fallback_ops(record))
+    if not reached:
+        return []
+    lines = [
+        f"## The {min(top, len(reached))} aten ops most often reached through the fallback (of {len(reached)})",
+        "",
+        "| aten op | OpInfos reaching it |",
+        "| --- | --- |",
+    ]
+    lines += [f"| `{name}` | {count} |" for name, count in reached.most_common(top)]
+    return [*lines, ""]
+
+
 def markdown(summary: dict[str, Any], records: list[dict[str, Any]], events: list[str]) -> str:
     counts, env = summary["counts"], summary["environment"]
     lines = [
@@ -138,6 +153,7 @@ def markdown(summary: dict[str, Any], records: list[dict[str, Any]], events: lis
         lines.append("")
     if events:
         lines += ["## Worker events", "", *(f"- {escape(e)}" for e in events), ""]
+    lines += common_fallbacks(records)
     lines += [
         "## Every op",
         "",

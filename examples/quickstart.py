@@ -2,16 +2,17 @@
 
 The data is scikit-learn's bundled 8x8 digits set (1,797 images, nothing to
 download), split 75/25 into train and test sets with a fixed seed. The model is
-two 3x3 convolutions with max pooling and two linear layers; it reaches about
-97% test accuracy in a few epochs.
+two 3x3 convolutions with max pooling and two linear layers; it reaches 96-97%
+test accuracy in ten epochs (about 0.4 s each on the simulator).
 
     python examples/quickstart.py                    # on npu:0
     python examples/quickstart.py --amp              # autocast to float16 + GradScaler
     python examples/quickstart.py --device cpu       # the same run on the CPU, to compare
     python examples/quickstart.py --require-native   # fail if any op fell back to the CPU
 
-Until the operator layer lands, most ops run on the CPU through torch_npu's
-fallback; the run ends by saying how many did.
+Ops without a native NPU kernel run on the CPU through torch_npu's fallback; the
+run ends by saying how many did (none, with the operator layer, unless --amp:
+GradScaler's unscale/update ops still fall back).
 """
 
 from __future__ import annotations
@@ -111,12 +112,12 @@ def train_epoch(
 ) -> float:
     """Train over ``loader`` once; the mean training loss."""
     model.train()
-    losses = []
+    total = torch.zeros((), device=device)  # summed on the device: no sync per step
     for images, labels in progress(loader, len(loader), label):
         images = images.to(device, non_blocking=True)
         labels = labels.to(device, non_blocking=True)
-        losses.append(train_step(model, optimizer, scaler, images, labels, amp_dtype))
-    return torch.stack(losses).mean().item()
+        total += train_step(model, optimizer, scaler, images, labels, amp_dtype)
+    return total.item() / len(loader)
 
 
 @torch.no_grad()
