@@ -45,10 +45,11 @@ class Package:
 # Build order: a package comes after those it depends on. New packages are one line each.
 PACKAGES: tuple[Package, ...] = (
     Package("torch-npu-runtime", "packages/core-runtime", native=True),
+    Package("torch-npu-ops", "packages/aten-ops", native=True),
     Package("torch-npu", "packages/torch-npu", native=False),
 )
 # Test directories run by `test-*`, relative to ROOT.
-TEST_PATHS: tuple[str, ...] = ("packages/core-runtime/tests",)
+TEST_PATHS: tuple[str, ...] = ("packages/core-runtime/tests", "packages/aten-ops/tests")
 
 BUILD_REQUIREMENTS: tuple[str, ...] = ("scikit-build-core>=1.1", "ninja", "cmake", "pyyaml")
 TEST_REQUIREMENTS: tuple[str, ...] = ("pytest", "expecttest", "hypothesis", "numpy")
@@ -98,10 +99,14 @@ def cell_env(cell: matrix.Cell) -> dict[str, str]:
 
 
 def native_build_settings(cell: matrix.Cell, package: Package) -> list[str]:
-    """Config settings of a CMake build: a persistent build tree per cell, and the cell's CANN."""
+    """Config settings of a CMake build: a persistent build tree per cell, and the cell's CANN.
+
+    The native packages of a cell share one tree (one CMake project builds them all, each
+    wheel installs its own component), so no target is compiled twice.
+    """
     if not package.native:
         return []
-    build_dir = build_root(cell) / "{wheel_tag}" / package.build_name  # {wheel_tag}: scikit-build-core's
+    build_dir = build_root(cell) / "{wheel_tag}"  # {wheel_tag}: scikit-build-core's
     return [f"-Cbuild-dir={build_dir}", f"-Ccmake.define.TORCH_NPU_CANN_VERSION={cell.cann}"]
 
 

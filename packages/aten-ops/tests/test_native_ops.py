@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from conftest import no_fallback
+from fallback_guard import no_fallback
 
 
 def _both(*tensors):

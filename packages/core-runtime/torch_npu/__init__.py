@@ -37,3 +37,16 @@ def _register_backend() -> None:
 
 _register_backend()
 
+
+def _load_operator_layer() -> None:
+    # The operator layer is its own wheel (torch-npu-ops); without it every
+    # operator beyond the runtime's minimal set runs through the CPU fallback.
+    try:
+        import torch_npu_ops  # noqa: F401
+    except ModuleNotFoundError as error:
+        if error.name != "torch_npu_ops":
+            raise
+
+
+_load_operator_layer()
+

@@ -6,6 +6,7 @@
 
 #include "acl/AclApi.h"
 #include "npu/NPUException.h"
+#include "npu/NPUGuardImpl.h"
 #include "npu/NPUStream.h"
 
 namespace torch_npu::npu {
@@ -31,7 +32,9 @@ class NPUEvent {
     }
   }
 
+  // Records on `stream`; CANN creates and records events on the current device only.
   void record(const NPUStream& stream) {
+    const NPUGuard guard(stream.device_index());
     if (event_ == nullptr) {
       NPU_CHECK(acl::aclrtCreateEventWithFlag(&event_, enable_timing_ ? ACL_EVENT_TIME_LINE : ACL_EVENT_SYNC));
     }

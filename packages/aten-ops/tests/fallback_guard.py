@@ -1,4 +1,4 @@
-"""Helpers of the operator-layer tests: they run against the installed wheels."""
+"""A guard for the operator-layer tests: fails when an operator fell back to the CPU."""
 
 from contextlib import contextmanager
 from typing import Dict, Iterator
