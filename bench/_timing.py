@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import torch
 
@@ -29,29 +29,28 @@ def synchronizer(device: torch.device) -> Callable[[], None]:
 
 
 def seconds_per_call(
-    cases: Sequence[tuple[Callable[[], object], torch.device]],
-    iterations: int,
-    repeats: int = 7,
-    warmup: int = 1,
-) -> list[float]:
-    """Per-call seconds of each (body, device) case: the median over ``repeats`` timed loops.
+    case: tuple[Callable[[], object], torch.device], iterations: int, repeats: int = 7, warmup: int = 1
+) -> float:
+    """Per-call seconds of ``case`` = (body, device): the median over ``repeats`` timed loops.
 
-    A timed loop calls ``body`` ``iterations`` times, then synchronizes ``device``. The
-    cases' loops alternate (case 1, case 2, ..., case 1, ...), so a burst of background
-    load on a shared machine slows all of them rather than skewing their ratio.
+    A timed loop calls ``body`` ``iterations`` times, then synchronizes ``device``.
+    Measure the CPU baseline before any NPU work: once the simulator has run a kernel on
+    its stream thread, OpenMP manages more threads than there are cores and throttles
+    its spin-waits, which slows every later parallel CPU op of the process (a 64x64
+    matmul 5x) and would flatter the NPU's ratio.
     """
-    syncs = [synchronizer(device) for _, device in cases]
-    samples: list[list[float]] = [[] for _ in cases]
+    body, device = case
+    sync = synchronizer(device)
+    samples = []
     for repeat in range(warmup + repeats):
-        for (body, _), sync, times in zip(cases, syncs, samples):
-            sync()
-            start = time.perf_counter()
-            for _ in range(iterations):
-                body()
-            sync()
-            if repeat >= warmup:
-                times.append((time.perf_counter() - start) / iterations)
-    return [statistics.median(times) for times in samples]
+        sync()
+        start = time.perf_counter()
+        for _ in range(iterations):
+            body()
+        sync()
+        if repeat >= warmup:
+            samples.append((time.perf_counter() - start) / iterations)
+    return statistics.median(samples)
 
 
 def describe_device(device: torch.device) -> str:

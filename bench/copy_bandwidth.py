@@ -61,8 +61,8 @@ def main() -> None:
     npu = torch.device("npu")
     nbytes = args.mib * MIB
     print(f"device: {describe_device(npu)}; {args.mib} MiB per copy, median of {args.repeats} x {args.iterations}")
-    cases = [memcpy_case(nbytes), *copy_cases(nbytes, npu)]
-    memcpy, to_device, to_host = seconds_per_call(cases, args.iterations, args.repeats)
+    memcpy = seconds_per_call(memcpy_case(nbytes), args.iterations, args.repeats)
+    to_device, to_host = (seconds_per_call(case, args.iterations, args.repeats) for case in copy_cases(nbytes, npu))
     print(f"  host memcpy:              {gib_per_second(nbytes, memcpy):6.2f} GiB/s")
     for label, seconds in (("pinned host -> device", to_device), ("device -> pinned host", to_host)):
         print(

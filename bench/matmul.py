@@ -35,8 +35,8 @@ def main() -> None:
 
     npu = torch.device("npu")
     print(f"device: {describe_device(npu)}; CPU threads: {torch.get_num_threads()}")
-    cases = [matmul_case(torch.device("cpu"), args.size), matmul_case(npu, args.size)]
-    cpu_time, npu_time = seconds_per_call(cases, args.iterations, args.repeats)
+    cpu_time = seconds_per_call(matmul_case(torch.device("cpu"), args.size), args.iterations, args.repeats)
+    npu_time = seconds_per_call(matmul_case(npu, args.size), args.iterations, args.repeats)
     flops = 2 * args.size**3
     print(f"{args.size}x{args.size} float32 matmul (median of {args.repeats} x {args.iterations}):")
     print(f"  CPU eager: {fmt_time(cpu_time)} ({flops / cpu_time / 1e9:.1f} GFLOP/s)")

@@ -36,8 +36,8 @@ def main() -> None:
 
     npu = torch.device("npu")
     print(f"device: {describe_device(npu)}")
-    cases = [add_case(torch.device("cpu"), args.numel), add_case(npu, args.numel)]
-    cpu_time, npu_time = seconds_per_call(cases, args.iterations, args.repeats)
+    cpu_time = seconds_per_call(add_case(torch.device("cpu"), args.numel), args.iterations, args.repeats)
+    npu_time = seconds_per_call(add_case(npu, args.numel), args.iterations, args.repeats)
     print(f"torch.add on {args.numel} floats, per op (median of {args.repeats} x {args.iterations}):")
     print(f"  CPU eager: {fmt_time(cpu_time)}")
     print(f"  npu:       {fmt_time(npu_time)}")
