@@ -187,6 +187,8 @@ def kernel_definition(op: AclnnOp, overload: str, spec: dict, schema: FunctionSc
                 body.append(f"  checkCast({type_rule}({operands}), {out_name});")
         call["out"] = (spec.get("call") or {}).get("out", out_name)
         result = out_name
+    elif rule == "none":
+        result = "self"
     elif rule == "self":
         if type_rule:
             body.append(f"  checkInPlace(self, broadcastShape({operands}), {type_rule}({operands}));")
@@ -199,12 +201,13 @@ def kernel_definition(op: AclnnOp, overload: str, spec: dict, schema: FunctionSc
         result = "out"
     arguments = [str(call.get(p.name, p.name)) for p in op.params]
     body.append(f"  aclnn::{op.caller}({', '.join(arguments)});")
-    body.append(f"  return {result};" if returns != "void" else "")
+    if returns != "void":
+        body.append(f"  return {result};")
 
     tensors = [b.name for b in bindings if is_plain_tensor(b.type)]
+    # Read-only operands may be wrapped Python scalars on the CPU; written ones are used as given.
     placed = [
-        f"onDevice({b.name}, device)" if is_plain_tensor(b.type) and b.name not in out_names and b.name != "self"
-        or (b.name == "self" and rule != "self" and is_plain_tensor(b.type)) else b.name
+        f"onDevice({b.name}, device)" if is_plain_tensor(b.type) and b.type.startswith("const") else b.name
         for b in bindings
     ]
     name = kernel_name(overload)
@@ -280,7 +283,8 @@ def generate(ops: list[AclnnOp], out_dir: Path) -> None:
     kernels.append("}\n\n}  // namespace torch_npu::ops\n")
     write_if_changed(out_dir / "RegisterAtenKernels.cpp", "\n".join(kernels))
 
-    simulator = [GENERATED, '#include <ATen/ATen.h>\n#include "npu_sim_aclnn/kernel_support.h"\n', 'extern "C" {\n']
+    simulator = [GENERATED, '#include <ATen/ATen.h>\n#include "npu_sim_aclnn/kernel_support.h"\n'
+                 '#include "npu_sim_aclnn/random.h"\n', 'extern "C" {\n']
     simulator += [simulator_definition(op) + "\n" for op in ops]
     simulator.append('}  // extern "C"\n')
     write_if_changed(out_dir / "SimulatedAclnnOps.cpp", "\n".join(simulator))

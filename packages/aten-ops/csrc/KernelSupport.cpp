@@ -1,5 +1,6 @@
 #include "KernelSupport.h"
 
+#include <ATen/EmptyTensor.h>
 #include <ATen/ExpandUtils.h>
 #include <ATen/ops/empty.h>
 #include <ATen/native/TypeProperties.h>
@@ -77,7 +78,11 @@ at::ScalarType floatResultType(TensorRefs tensors) {
 at::Tensor pointwiseOutput(TensorRefs tensors,
                            at::ScalarType dtype) {
   const at::Tensor& first = *tensors.begin();
-  return at::empty(broadcastShape(tensors), first.options().dtype(dtype));
+  // Allocated directly (the caller holds the device guard): this is on every
+  // operator's path, and the dispatcher round trip of at::empty costs as much
+  // as the rest of the launch.
+  return at::detail::empty_generic(broadcastShape(tensors), c10::GetAllocator(c10::DeviceType::PrivateUse1),
+                                   c10::DispatchKeySet(c10::DispatchKey::PrivateUse1), dtype, std::nullopt);
 }
 
 }  // namespace torch_npu::ops

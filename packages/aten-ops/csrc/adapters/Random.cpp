@@ -1,0 +1,74 @@
+// Random operators: each reserves numbers of the NPU generator's Philox
+// stream (its own or the device's default) and hands the position to aclnn.
+#include <ATen/core/DistributionsHelper.h>
+#include <ATen/native/Resize.h>
+#include <torch/library.h>
+
+#include "AclnnCallers.h"
+#include "KernelSupport.h"
+#include "npu/NPUGenerator.h"
+#include "npu/NPUGuardImpl.h"
+
+namespace torch_npu::ops {
+namespace {
+
+// The (seed, offset) at which `count` numbers start, for a tensor on `device`.
+std::pair<int64_t, int64_t> reserve(const std::optional<at::Generator>& generator, c10::Device device,
+                                    int64_t count) {
+  at::Generator chosen = generator.has_value() && generator->defined()
+                             ? *generator
+                             : npu::getDefaultNPUGenerator(device.index());
+  TORCH_CHECK(chosen.device().is_privateuseone(), "Expected an NPU generator for an NPU tensor, got a generator on ",
+              chosen.device());
+  std::lock_guard<std::mutex> lock(chosen.mutex());
+  const auto [seed, offset] = chosen.get<npu::NPUGeneratorImpl>()->philox_seed_and_offset(count);
+  return {static_cast<int64_t>(seed), static_cast<int64_t>(offset)};
+}
+
+at::Tensor& uniform_(at::Tensor& self, double from, double to, std::optional<at::Generator> generator) {
+  TORCH_CHECK(from <= to, "uniform_ expects to return a [from, to) range, but found from=", from, " > to=", to);
+  const c10::Device device = commonDevice({self});
+  const npu::NPUGuard guard(device);
+  const auto [seed, offset] = reserve(generator, device, self.numel());
+  aclnn::InplaceUniform(self, from, to, seed, offset);
+  return self;
+}
+
+at::Tensor& normal_(at::Tensor& self, double mean, double std, std::optional<at::Generator> generator) {
+  TORCH_CHECK(std >= 0.0, "normal expects std >= 0.0, but found std ", std);
+  const c10::Device device = commonDevice({self});
+  const npu::NPUGuard guard(device);
+  const auto [seed, offset] = reserve(generator, device, self.numel());
+  aclnn::InplaceNormal(self, mean, std, seed, offset);
+  return self;
+}
+
+at::Tensor& bernoulli_(at::Tensor& self, double p, std::optional<at::Generator> generator) {
+  TORCH_CHECK(0 <= p && p <= 1, "bernoulli_ expects p to be in [0, 1], but got p=", p);
+  const c10::Device device = commonDevice({self});
+  const npu::NPUGuard guard(device);
+  const auto [seed, offset] = reserve(generator, device, self.numel());
+  aclnn::InplaceBernoulli(self, p, seed, offset);
+  return self;
+}
+
+at::Tensor& randperm_out(int64_t n, std::optional<at::Generator> generator, at::Tensor& out) {
+  TORCH_CHECK(n >= 0, "n must be non-negative, got", n);
+  const c10::Device device = commonDevice({out});
+  const npu::NPUGuard guard(device);
+  at::native::resize_output(out, {n});
+  const auto [seed, offset] = reserve(generator, device, n);
+  aclnn::Randperm(n, seed, offset, out);
+  return out;
+}
+
+}  // namespace
+
+TORCH_LIBRARY_IMPL(aten, PrivateUse1, m) {
+  m.impl("uniform_", TORCH_FN(uniform_));
+  m.impl("normal_", TORCH_FN(normal_));
+  m.impl("bernoulli_.float", TORCH_FN(bernoulli_));
+  m.impl("randperm.generator_out", TORCH_FN(randperm_out));
+}
+
+}  // namespace torch_npu::ops
