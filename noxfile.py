@@ -52,7 +52,7 @@ PACKAGES: tuple[Package, ...] = (
 TEST_PATHS: tuple[str, ...] = ("packages/core-runtime/tests", "packages/aten-ops/tests")
 
 BUILD_REQUIREMENTS: tuple[str, ...] = ("scikit-build-core>=1.1", "ninja", "cmake", "pyyaml")
-TEST_REQUIREMENTS: tuple[str, ...] = ("pytest", "expecttest", "hypothesis", "numpy")
+TEST_REQUIREMENTS: tuple[str, ...] = ("pytest", "expecttest", "hypothesis", "numpy", "scikit-learn")
 CONFORMANCE_REQUIREMENTS: tuple[str, ...] = ("expecttest", "hypothesis", "numpy")  # for torch's OpInfo database
 
 MATRIX = matrix.Matrix.load()
