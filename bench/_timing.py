@@ -8,6 +8,7 @@ PASS/FAIL next to the ratio; nothing asserts on time.
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 import warnings
@@ -19,6 +20,16 @@ import torch
 def quiet_fallback_warnings() -> None:
     """Silence torch_npu's once-per-op "falls back to the CPU" warning (it would interleave the output)."""
     warnings.filterwarnings("ignore", message="CAUTION: The operator")
+
+
+def warn_if_busy() -> None:
+    """Print a warning when other processes already load the machine (ratios then skew, CPU's more)."""
+    load, cores = os.getloadavg()[0], os.cpu_count() or 1
+    if load > 0.5 * cores:
+        print(
+            f"warning: load average {load:.1f} on {cores} cores before starting; CPU eager ops with "
+            f"{torch.get_num_threads()} OpenMP threads slow down a lot on a busy machine, so ratios are unreliable"
+        )
 
 
 def synchronizer(device: torch.device) -> Callable[[], None]:

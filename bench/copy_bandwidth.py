@@ -16,7 +16,7 @@ import ctypes
 from collections.abc import Callable
 
 import torch
-from _timing import describe_device, quiet_fallback_warnings, seconds_per_call, verdict
+from _timing import describe_device, quiet_fallback_warnings, seconds_per_call, verdict, warn_if_busy
 
 TARGET = 0.8
 MIB = 1 << 20
@@ -57,6 +57,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
     quiet_fallback_warnings()
+    warn_if_busy()
 
     npu = torch.device("npu")
     nbytes = args.mib * MIB

@@ -12,7 +12,7 @@ import argparse
 from collections.abc import Callable
 
 import torch
-from _timing import describe_device, fmt_time, quiet_fallback_warnings, seconds_per_call, verdict
+from _timing import describe_device, fmt_time, quiet_fallback_warnings, seconds_per_call, verdict, warn_if_busy
 
 TARGET = 1.05
 
@@ -32,6 +32,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
     quiet_fallback_warnings()
+    warn_if_busy()
 
     npu = torch.device("npu")
     print(f"device: {describe_device(npu)}; CPU threads: {torch.get_num_threads()}")

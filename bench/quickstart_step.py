@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torch
-from _timing import describe_device, fmt_time, quiet_fallback_warnings, seconds_per_call, verdict
+from _timing import describe_device, fmt_time, quiet_fallback_warnings, seconds_per_call, verdict, warn_if_busy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
 import quickstart  # examples/quickstart.py: the model and training step measured here
@@ -47,6 +47,7 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=quickstart.parse_args([]).batch_size)
     args = parser.parse_args()
     quiet_fallback_warnings()
+    warn_if_busy()
 
     npu = torch.device("npu")
     print(f"device: {describe_device(npu)}; batch {args.batch_size}; CPU threads: {torch.get_num_threads()}")
