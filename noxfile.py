@@ -194,15 +194,9 @@ def conformance(session: nox.Session, cell: matrix.Cell) -> None:
 
 
 def run_ctest(session: nox.Session, cell: matrix.Cell) -> None:
-    """Run ctest in each native build tree of ``cell`` that has tests; skip when there is none."""
+    """Run the native tests (ctest) of the cell's CMake tree; skip when it has none."""
     ctest = shutil.which("ctest")
-    trees = sorted(
-        d
-        for p in present_packages()
-        if p.native
-        for d in build_root(cell).glob(f"*/{p.build_name}")
-        if (d / "CTestTestfile.cmake").is_file()
-    )
+    trees = sorted(d.parent for d in build_root(cell).glob("*/CTestTestfile.cmake"))
     if not trees or ctest is None:
         why = "no ctest on PATH" if trees else f"no build tree with tests under {build_root(cell)}"
         session.log(f"ctest skipped: {why}")
