@@ -25,8 +25,12 @@ c10::Device commonDevice(TensorRefs tensors) {
 }
 
 at::Tensor onDevice(const at::Tensor& tensor, c10::Device device) {
-  if (!tensor.defined() || tensor.device() == device) {
+  if (!tensor.defined()) {
     return tensor;
+  }
+  if (tensor.device() == device) {
+    // aclnn descriptors carry no lazy conj/neg bits: materialize them.
+    return tensor.is_conj() || tensor.is_neg() ? tensor.resolve_conj().resolve_neg() : tensor;
   }
   TORCH_CHECK(tensor.is_cpu() && tensor.dim() == 0,
               "Expected all tensors to be on the same device, but found at least two devices, ", device, " and ",

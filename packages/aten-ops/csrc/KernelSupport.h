@@ -14,8 +14,9 @@ using TensorRefs = std::initializer_list<std::reference_wrapper<const at::Tensor
 // The NPU device all NPU tensor operands share; raises on two different NPUs.
 c10::Device commonDevice(TensorRefs tensors);
 
-// `tensor` itself when on `device`; a 0-dim CPU tensor (a wrapped Python
-// scalar) copied there. Anything else on another device raises.
+// `tensor` itself when on `device` (with lazy conj/neg bits materialized); a
+// 0-dim CPU tensor (a wrapped Python scalar) copied there. Anything else on
+// another device raises.
 at::Tensor onDevice(const at::Tensor& tensor, c10::Device device);
 
 // Raises as ATen does when a result of `result_type` cannot be written into `out`.

@@ -122,3 +122,35 @@ def test_a_kernel_failure_surfaces_at_synchronize():
         F.nll_loss(scores, bad_targets)
         torch.npu.synchronize()
     assert torch.add(torch.ones(2, device="npu"), 1).cpu().tolist() == [2.0, 2.0]
+
+
+def test_batch_norm_trains_and_updates_running_statistics():
+    torch.manual_seed(1)
+    reference = torch.nn.BatchNorm2d(3)
+    on_npu = torch.nn.BatchNorm2d(3).npu()
+    images = torch.randn(4, 3, 5, 5, requires_grad=True)
+    images_npu = images.detach().npu().requires_grad_()
+    with no_fallback():
+        out = on_npu(images_npu)
+        out.sum().backward()
+    expected = reference(images)
+    expected.sum().backward()
+    assert torch.allclose(out.cpu(), expected, atol=1e-5)
+    assert torch.allclose(on_npu.running_mean.cpu(), reference.running_mean, atol=1e-6)
+    assert torch.allclose(on_npu.running_var.cpu(), reference.running_var, atol=1e-6)
+    assert torch.allclose(images_npu.grad.cpu(), images.grad, atol=1e-5)
+    assert torch.allclose(on_npu.weight.grad.cpu(), reference.weight.grad, atol=1e-4)
+    on_npu.eval()
+    reference.eval()
+    with no_fallback():
+        evaluated = on_npu(images_npu.detach())
+    assert torch.allclose(evaluated.cpu(), reference(images.detach()), atol=1e-5)
+
+
+def test_argmax_over_all_elements_and_conjugated_operands():
+    x = torch.randn(3, 4)
+    assert x.npu().argmax().item() == x.argmax().item()
+    assert x.npu().argmax(keepdim=True).cpu().tolist() == x.argmax(keepdim=True).tolist()
+    a = torch.randn(2, 3, dtype=torch.complex64)
+    b = torch.randn(3, 2, dtype=torch.complex64)
+    assert torch.allclose((a.npu().conj() @ b.npu()).cpu(), a.conj() @ b, atol=1e-5)

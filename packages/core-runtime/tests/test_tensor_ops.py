@@ -125,3 +125,24 @@ def test_autograd_on_npu():
     loss.backward()
     assert weight.grad.device.type == "npu"
     assert torch.equal(weight.grad.cpu(), torch.full((3, 3), 2.0))
+
+
+def test_results_written_back_into_strided_views_keep_the_view():
+    base = torch.arange(12.0).reshape(3, 4)
+    on_npu = base.npu()
+    on_npu[:, 1:3].cosh_()
+    expected = base.clone()
+    expected[:, 1:3].cosh_()
+    assert torch.allclose(on_npu.cpu(), expected)
+    view = torch.zeros(3, 4).npu()[:, 1:3]
+    view.resize_(3, 2)
+    assert view.stride() == (4, 1)
+
+
+def test_view_ops_share_storage():
+    x = torch.zeros(4).npu()
+    x.unfold(0, 2, 1).fill_(1)
+    assert x.cpu().tolist() == [1.0, 1.0, 1.0, 1.0]
+    complex_values = torch.zeros(3, dtype=torch.complex64).npu()
+    torch.view_as_real(complex_values).fill_(2)
+    assert torch.equal(complex_values.cpu(), torch.full((3,), 2 + 2j, dtype=torch.complex64))

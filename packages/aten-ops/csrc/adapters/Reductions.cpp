@@ -84,7 +84,8 @@ at::Tensor argmax(const at::Tensor& self, std::optional<int64_t> dim, bool keepd
   if (!dim.has_value()) {
     at::Tensor out = at::empty(keepdim ? std::vector<int64_t>(self.dim(), 1) : std::vector<int64_t>{},
                                self.options().dtype(at::kLong));
-    aclnn::ArgMax(self.reshape({-1}), 0, false, out.view({}));
+    // The index into the flattened input is the answer for every keepdim shape.
+    aclnn::ArgMax(self.reshape({-1}), 0, false, out.reshape(std::vector<int64_t>{}));
     return out;
   }
   const int64_t wrapped = at::maybe_wrap_dim(*dim, self.dim());
