@@ -233,7 +233,7 @@ def simulator_definition(op: AclnnOp) -> str:
         f"ACL_FUNC_VISIBILITY aclnnStatus {op.name}GetWorkspaceSize({c_params}, uint64_t* workspaceSize,\n"
         f"    aclOpExecutor** executor) {{\n"
         f'  return npu_sim::aclnn::prepare("{op.name}", workspaceSize, executor,\n'
-        f"      [{captures}]() mutable {{ {op.cpu} }});\n"
+        f"      [{captures}]() mutable {{\n        npu_sim::aclnn::limitKernelThreads();\n        {op.cpu}\n      }});\n"
         f"}}\n\n"
         f"ACL_FUNC_VISIBILITY aclnnStatus {op.name}(void* workspace, uint64_t workspaceSize, aclOpExecutor* executor,\n"
         f"    aclrtStream stream) {{\n"
@@ -284,7 +284,7 @@ def generate(ops: list[AclnnOp], out_dir: Path) -> None:
     write_if_changed(out_dir / "RegisterAtenKernels.cpp", "\n".join(kernels))
 
     simulator = [GENERATED, '#include <ATen/ATen.h>\n#include "npu_sim_aclnn/kernel_support.h"\n'
-                 '#include "npu_sim_aclnn/random.h"\n', 'extern "C" {\n']
+                 '#include "npu_sim_aclnn/kernel_threads.h"\n#include "npu_sim_aclnn/random.h"\n', 'extern "C" {\n']
     simulator += [simulator_definition(op) + "\n" for op in ops]
     simulator.append('}  // extern "C"\n')
     write_if_changed(out_dir / "SimulatedAclnnOps.cpp", "\n".join(simulator))
