@@ -1,5 +1,5 @@
-// Under torch.autocast("npu"), ops without an autocast rule run unchanged.
-// The per-op fp16/bf16 rules arrive with the operator layer (aten-ops).
+// Under torch.autocast("npu"), operators without a cast rule run unchanged.
+// The rules themselves belong to the operator layer (aten-ops/csrc/Autocast.cpp).
 #include <torch/library.h>
 
 TORCH_LIBRARY_IMPL(_, AutocastPrivateUse1, m) {
