@@ -11,6 +11,7 @@
 #include "acl/AclApi.h"
 #include "npu/NPUException.h"
 #include "npu/NPUStream.h"
+#include "torch_npu_ops/AclDataTypes.h"
 
 namespace torch_npu::ops::aclnn {
 namespace {
@@ -84,25 +85,15 @@ void DescriptorDeleter::operator()(const aclScalarList* list) const {
 }
 
 aclDataType toAclDataType(at::ScalarType type) {
+#define TORCH_NPU_TO_ACL_DATA_TYPE(aten, acl) \
+  case aten:                                  \
+    return acl;
   switch (type) {
-    case at::kFloat: return ACL_FLOAT;
-    case at::kHalf: return ACL_FLOAT16;
-    case at::kBFloat16: return ACL_BF16;
-    case at::kDouble: return ACL_DOUBLE;
-    case at::kChar: return ACL_INT8;
-    case at::kShort: return ACL_INT16;
-    case at::kInt: return ACL_INT32;
-    case at::kLong: return ACL_INT64;
-    case at::kByte: return ACL_UINT8;
-    case at::kUInt16: return ACL_UINT16;
-    case at::kUInt32: return ACL_UINT32;
-    case at::kUInt64: return ACL_UINT64;
-    case at::kBool: return ACL_BOOL;
-    case at::kComplexFloat: return ACL_COMPLEX64;
-    case at::kComplexDouble: return ACL_COMPLEX128;
+    TORCH_NPU_ACL_DATA_TYPES(TORCH_NPU_TO_ACL_DATA_TYPE)
     default:
       TORCH_CHECK_TYPE(false, "NPU operators do not support dtype ", type);
   }
+#undef TORCH_NPU_TO_ACL_DATA_TYPE
 }
 
 AclTensor toAclTensor(const at::Tensor& tensor) {
