@@ -226,6 +226,7 @@ def kernel_definition(op: AclnnOp, overload: str, spec: dict, schema: FunctionSc
 
 def simulator_definition(op: AclnnOp) -> str:
     c_params = ", ".join(f"{p.type.c_type} {p.name}" for p in op.params)
+    tensors = ", ".join(p.name for p in op.params if p.kind in ("Tensor", "Tensor!"))
     captures = ", ".join(
         f"{p.name} = npu_sim::aclnn::{p.type.simulator}({p.name})" if p.type.simulator else p.name for p in op.params
     )
@@ -233,7 +234,7 @@ def simulator_definition(op: AclnnOp) -> str:
         f"ACL_FUNC_VISIBILITY aclnnStatus {op.name}GetWorkspaceSize({c_params}, uint64_t* workspaceSize,\n"
         f"    aclOpExecutor** executor) {{\n"
         f'  return npu_sim::aclnn::prepare("{op.name}", workspaceSize, executor,\n'
-        f"      [{captures}]() mutable {{\n        npu_sim::aclnn::limitKernelThreads();\n        {op.cpu}\n      }});\n"
+        f"      [{captures}]() mutable {{\n        npu_sim::aclnn::limitKernelThreads({{{tensors}}});\n        {op.cpu}\n      }});\n"
         f"}}\n\n"
         f"ACL_FUNC_VISIBILITY aclnnStatus {op.name}(void* workspace, uint64_t workspaceSize, aclOpExecutor* executor,\n"
         f"    aclrtStream stream) {{\n"
