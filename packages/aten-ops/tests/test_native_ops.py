@@ -154,3 +154,15 @@ def test_argmax_over_all_elements_and_conjugated_operands():
     a = torch.randn(2, 3, dtype=torch.complex64)
     b = torch.randn(3, 2, dtype=torch.complex64)
     assert torch.allclose((a.npu().conj() @ b.npu()).cpu(), a.conj() @ b, atol=1e-5)
+
+
+def test_exp_a_one_line_table_entry():
+    x = torch.randn(7)
+    integers = torch.arange(4)
+    with no_fallback():
+        result = x.npu().exp()
+        promoted = integers.npu().exp()
+        in_place = x.npu().exp_()
+    assert torch.allclose(result.cpu(), x.exp())
+    assert promoted.dtype == torch.float32 and torch.allclose(promoted.cpu(), integers.exp())
+    assert torch.allclose(in_place.cpu(), x.exp())
