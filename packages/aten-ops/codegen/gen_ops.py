@@ -172,7 +172,8 @@ def kernel_definition(op: AclnnOp, overload: str, spec: dict, schema: FunctionSc
     signature = ", ".join(f"{b.type} {b.name}" for b in bindings)
     rule = spec.get("out", "given")
     out_names = {a.name for a in schema.arguments.out}
-    operands = "{" + ", ".join(b.name for b in bindings if is_plain_tensor(b.type) and b.name not in out_names) + "}"
+    inputs = [b.name for b in bindings if is_plain_tensor(b.type) and b.name not in out_names]
+    operands = "{" + ", ".join(inputs) + "}"
     type_rule = TYPE_RULES.get(spec.get("type", "pointwise"))
     call = {name: name for name in names}
     call.update(spec.get("call") or {})
@@ -185,7 +186,7 @@ def kernel_definition(op: AclnnOp, overload: str, spec: dict, schema: FunctionSc
             body.append(f"  at::native::resize_output({out_name}, broadcastShape({operands}));")
             if type_rule:
                 body.append(f"  checkCast({type_rule}({operands}), {out_name});")
-        call["out"] = (spec.get("call") or {}).get("out", out_name)
+        call.setdefault("out", out_name)
         result = out_name
     elif rule == "none":
         result = "self"
@@ -195,8 +196,7 @@ def kernel_definition(op: AclnnOp, overload: str, spec: dict, schema: FunctionSc
         call["out"] = "self"
         result = "self"
     else:
-        plain = [b.name for b in bindings if is_plain_tensor(b.type) and b.name not in out_names]
-        body.append(f"  at::Tensor out = {output_expression(rule, op, plain)};")
+        body.append(f"  at::Tensor out = {output_expression(rule, op, inputs)};")
         call["out"] = "out"
         result = "out"
     arguments = [str(call.get(p.name, p.name)) for p in op.params]
@@ -212,7 +212,7 @@ def kernel_definition(op: AclnnOp, overload: str, spec: dict, schema: FunctionSc
     ]
     name = kernel_name(overload)
     return (
-        f"{returns} {name}_body({signature}) {{\n" + "\n".join(line for line in body if line) + "\n}\n\n"
+        f"{returns} {name}_body({signature}) {{\n" + "\n".join(body) + "\n}\n\n"
         f"{returns} {name}({signature}) {{\n"
         f"  const c10::Device device = commonDevice({{{', '.join(tensors)}}});\n"
         f"  const torch_npu::npu::NPUGuard guard(device);\n"
