@@ -11,6 +11,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "npu/NPUGenerator.h"
+#include "npu_common/philox_position.h"
 
 namespace torch_npu::aten {
 namespace {
@@ -109,7 +110,7 @@ void substituteGenerators(const c10::OperatorHandle& op, torch::jit::Stack& stac
     {
       std::lock_guard<std::mutex> lock(npu_generator->mutex());
       const auto [seed, offset] = npu_generator->get<npu::NPUGeneratorImpl>()->philox_seed_and_offset(1 << 20);
-      cpu_generator.set_current_seed(seed ^ (offset * 0x9E3779B97F4A7C15ULL));
+      cpu_generator.set_current_seed(npu_common::cpuSeedAt(seed, offset));
     }
     slot = c10::IValue(cpu_generator);
   }

@@ -1,22 +1,19 @@
-// Random numbers of the simulated aclnn operators.
-//
-// Random operators receive the (seed, offset) position their caller reserved
-// in the NPU generator's Philox stream. The simulator draws from a CPU
-// generator seeded from that position, so a seeded run is reproducible and
-// two calls never share numbers. The derivation matches torch_npu's CPU
-// fallback (csrc/aten/CpuFallback.cpp), so an operator draws the same numbers
-// whether it ran natively or fell back.
+// Random numbers of the simulated aclnn operators: a CPU generator seeded
+// from the (seed, offset) position the caller reserved in the NPU generator
+// (npu_common/philox_position.h).
 #pragma once
 
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <cstdint>
 
+#include "npu_common/philox_position.h"
+
 namespace npu_sim::aclnn {
 
 inline at::Generator generatorAt(int64_t seed, int64_t offset) {
-  constexpr uint64_t kGoldenRatio = 0x9E3779B97F4A7C15ULL;
-  return at::detail::createCPUGenerator(static_cast<uint64_t>(seed) ^ (static_cast<uint64_t>(offset) * kGoldenRatio));
+  return at::detail::createCPUGenerator(
+      npu_common::cpuSeedAt(static_cast<uint64_t>(seed), static_cast<uint64_t>(offset)));
 }
 
 }  // namespace npu_sim::aclnn
