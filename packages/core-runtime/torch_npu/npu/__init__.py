@@ -10,7 +10,7 @@ from typing import Any, Dict, NamedTuple, Optional, Tuple
 import torch
 import torch_npu._C as _C
 
-from ._lazy import _device_index, _lazy_call, _lazy_init, is_initialized
+from ._lazy import _device_index, _lazy_init, current_device_index, is_initialized
 from .memory import *  # noqa: F401,F403
 from .memory import __all__ as _memory_all
 from .random import *  # noqa: F401,F403
@@ -70,8 +70,7 @@ def init() -> None:
 
 def current_device() -> int:
     """Index of the calling thread's current NPU."""
-    _lazy_init()
-    return _C._npu_getDevice()
+    return current_device_index()
 
 
 def set_device(device: "torch.types.Device") -> None:
