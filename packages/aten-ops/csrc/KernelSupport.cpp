@@ -79,9 +79,7 @@ at::ScalarType floatResultType(TensorRefs tensors) {
   return at::isIntegralType(type, /*includeBool=*/true) ? c10::typeMetaToScalarType(c10::get_default_dtype()) : type;
 }
 
-at::Tensor pointwiseOutput(TensorRefs tensors,
-                           at::ScalarType dtype) {
-  const at::Tensor& first = *tensors.begin();
+at::Tensor pointwiseOutput(TensorRefs tensors, at::ScalarType dtype) {
   // Allocated directly (the caller holds the device guard): this is on every
   // operator's path, and the dispatcher round trip of at::empty costs as much
   // as the rest of the launch.

@@ -34,7 +34,6 @@ at::ScalarType resultType(TensorRefs tensors);
 at::ScalarType floatResultType(TensorRefs tensors);
 
 // A contiguous output of the broadcast shape of `tensors`, on their device.
-at::Tensor pointwiseOutput(TensorRefs tensors,
-                           at::ScalarType dtype);
+at::Tensor pointwiseOutput(TensorRefs tensors, at::ScalarType dtype);
 
 }  // namespace torch_npu::ops
