@@ -8,11 +8,9 @@
 namespace {
 
 // ATen's list of operators registered with a different redispatch signature
-// names these types unqualified.
-using at::IntArrayRef;
-using at::Scalar;
-using at::ScalarType;
-using at::Tensor;
+// names ATen types unqualified; which ones varies by release (DimnameList up to
+// PyTorch 2.9, gone by 2.13), so take the whole namespace.
+using namespace at;  // NOLINT(google-build-using-namespace)
 
 #define TORCH_NPU_LOWER_PRECISION(...) KERNEL_PRIVATEUSEONE(__VA_ARGS__, lower_precision_fp)
 #define TORCH_NPU_FP32(...) KERNEL_PRIVATEUSEONE(__VA_ARGS__, fp32)

@@ -37,6 +37,8 @@
 #include "npu/NPUGuardImpl.h"
 #include "npu_common/no_destructor.h"
 
+#include <torch_npu/compat/VirtualOverrides.h>
+
 namespace torch_npu::npu::NPUCachingAllocator {
 
 namespace {
@@ -44,7 +46,6 @@ namespace {
 using c10::CachingAllocator::Stat;
 using c10::CachingAllocator::StatArray;
 using c10::CachingAllocator::StatType;
-using c10::CachingDeviceAllocator::BlockInfo;
 
 constexpr size_t kKiB = 1024;
 constexpr size_t kMiB = 1024 * kKiB;
@@ -898,7 +899,7 @@ class NPUCachingAllocatorImpl final : public c10::DeviceAllocator {
 
   void resetPeakStats(c10::DeviceIndex device) override { deviceAllocator(device).resetPeakStats(); }
 
-  std::pair<size_t, size_t> getMemoryInfo(c10::DeviceIndex device) override {
+  std::pair<size_t, size_t> getMemoryInfo(c10::DeviceIndex device) TORCH_NPU_OVERRIDE_SINCE_2_10 {
     return deviceAllocator(device).memoryInfo();
   }
 

@@ -22,7 +22,28 @@
 namespace torch_npu::npu::NPUCachingAllocator {
 
 using c10::CachingDeviceAllocator::DeviceStats;
-using c10::CachingDeviceAllocator::SegmentInfo;
+
+// One block of a segment, as memory snapshots report it.
+struct BlockInfo {
+  size_t size = 0;
+  size_t requested_size = 0;  // what the caller asked for, before rounding
+  bool allocated = false;
+  bool active = false;  // allocated, or freed while another stream may still use it
+};
+
+// One device allocation (from aclrtMalloc) and the blocks it is split into, in address order.
+struct SegmentInfo {
+  c10::DeviceIndex device = 0;
+  size_t address = 0;
+  size_t total_size = 0;
+  size_t requested_size = 0;
+  size_t allocated_size = 0;
+  size_t active_size = 0;
+  aclrtStream stream = nullptr;
+  bool is_large = false;
+  bool is_expandable = false;
+  std::vector<BlockInfo> blocks;
+};
 
 // The allocator registered for PrivateUse1; lives for the whole process.
 c10::DeviceAllocator* get();

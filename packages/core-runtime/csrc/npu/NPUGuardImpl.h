@@ -6,6 +6,8 @@
 #include <c10/core/impl/InlineDeviceGuard.h>
 #include <c10/core/impl/InlineStreamGuard.h>
 
+#include <torch_npu/compat/VirtualOverrides.h>
+
 namespace torch_npu::npu {
 
 struct NPUGuardImpl final : public c10::impl::DeviceGuardImplInterface {
@@ -26,7 +28,7 @@ struct NPUGuardImpl final : public c10::impl::DeviceGuardImplInterface {
   c10::Stream getStreamFromGlobalPool(c10::Device device, bool isHighPriority = false) const override;
   c10::Stream getNewStream(c10::Device device, int priority = 0) const override;
   c10::Stream exchangeStream(c10::Stream stream) const override;
-  void* getStreamNativeHandle(const c10::Stream stream) const override;
+  void* getStreamNativeHandle(const c10::Stream stream) const TORCH_NPU_OVERRIDE_SINCE_2_11;
   bool queryStream(const c10::Stream& stream) const override;
   void synchronizeStream(const c10::Stream& stream) const override;
   void synchronizeDevice(const c10::DeviceIndex device_index) const override;

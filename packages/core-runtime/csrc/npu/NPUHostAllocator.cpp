@@ -10,6 +10,8 @@
 #include "npu/NPUStream.h"
 #include "npu_common/no_destructor.h"
 
+#include <torch_npu/compat/VirtualOverrides.h>
+
 namespace torch_npu::npu {
 namespace {
 
@@ -68,9 +70,9 @@ struct NPUHostAllocatorImpl final : public at::CachingHostAllocatorImpl<NPUStrea
 
   bool query_event(NPUEvent& event) override { return event.query(); }
 
-  NPUStream get_current_stream() const override { return getCurrentNPUStream(); }
+  NPUStream get_current_stream() const TORCH_NPU_OVERRIDE_SINCE_2_11 { return getCurrentNPUStream(); }
 
-  bool stream_is_capturing(NPUStream) const override { return false; }
+  bool stream_is_capturing(NPUStream) const TORCH_NPU_OVERRIDE_SINCE_2_11 { return false; }
 };
 
 void deletePinned(void* ctx);

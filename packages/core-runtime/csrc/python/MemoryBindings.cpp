@@ -70,7 +70,7 @@ py::dict memoryStats(c10::DeviceIndex device) {
   return result;
 }
 
-const char* blockState(const c10::CachingDeviceAllocator::BlockInfo& block) {
+const char* blockState(const allocator::BlockInfo& block) {
   if (block.allocated) {
     return "active_allocated";
   }
