@@ -47,7 +47,7 @@ def environment() -> dict[str, str]:
 
         import torch_npu  # noqa: F401
 
-        info["torch_npu"] = version("torch-npu-runtime")
+        info["torch_npu"] = version("torch-npu")
         try:
             info["operator_layer"] = f"torch-npu-ops {version('torch-npu-ops')}"
         except PackageNotFoundError:

@@ -42,7 +42,7 @@ def test_report_names_versions_simulator_cann_and_devices():
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert f"PyTorch version: {torch.__version__}" in out
-    assert "torch-npu-runtime version: " in out
+    assert "torch-npu version: " in out and "torch-npu-ops version: " in out
     assert "NPU runtime: simulator" in out
     assert "libascendcl_sim.so" in out
     assert f"CANN version: {_build_info.CANN_VERSION}" in out
@@ -90,7 +90,7 @@ def test_get_env_info_fields():
     assert [d.index for d in info.devices] == list(range(info.device_count))
     assert info.devices[0].name == torch.npu.get_device_name(0)
     assert info.devices[0].total_memory == torch.npu.get_device_properties(0).total_memory
-    assert set(info.torch_npu_versions) == {"torch-npu-runtime", "torch-npu"}
+    assert set(info.torch_npu_versions) == {"torch-npu", "torch-npu-ops"}
     assert info.torch_npu_path == os.path.dirname(os.path.abspath(torch_npu.__file__))
     assert all(
         name.startswith(("ASCEND_", "TORCH_NPU_", "PYTORCH_NPU_", "HCCL_")) or name == "TORCH_DEVICE_BACKEND_AUTOLOAD"
