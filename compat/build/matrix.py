@@ -27,6 +27,7 @@ __all__ = [
     "CANN_ENV",
     "DATE_ENV",
     "MATRICES_DIR",
+    "MINIMUM_TORCH",
     "TORCH_ENV",
     "Cell",
     "Matrix",
@@ -43,6 +44,7 @@ __all__ = [
     "normalize_version",
     "short_cann",
     "strip_local",
+    "torch_sort_key",
 ]
 
 #: Environment variables that choose the cell a build targets.
@@ -55,6 +57,12 @@ DATE_ENV = "TORCH_NPU_MATRIX_DATE"
 MATRICES_DIR = Path(__file__).resolve().parents[2] / "matrices"
 
 EOL = "eol"
+#: Status of a cell whose PyTorch is older than :data:`MINIMUM_TORCH`.
+TOO_OLD = "not built by this tree"
+
+#: The oldest PyTorch this tree builds: compat/ covers the differences from it to the newest
+#: cell. Older cells stay listed (they are the reference's) but their sessions refuse.
+MINIMUM_TORCH = "2.9.0"
 
 _CANN_RE = re.compile(r"^(\d+)\.(\d+)\.(?:(\d+)|RC(\d+))(?:\.(\d+))?$", re.IGNORECASE)
 
@@ -73,6 +81,11 @@ class UnsupportedCellError(MatrixError):
 def strip_local(version: str) -> str:
     """Drop a PEP 440 local label: ``"2.13.0+cpu"`` -> ``"2.13.0"``."""
     return version.split("+", 1)[0]
+
+
+def torch_sort_key(version: str) -> tuple[int, ...]:
+    """``2.13.0`` -> ``(2, 13, 0)``, so PyTorch versions compare numerically (local label ignored)."""
+    return tuple(int(part) for part in strip_local(version).split("."))
 
 
 def normalize_version(version: str) -> str:
@@ -274,9 +287,18 @@ class Matrix:
         """Whether ``cell`` is end-of-life on ``day``."""
         return self.status(cell, day) == EOL
 
+    @staticmethod
+    def is_too_old(cell: Cell) -> bool:
+        """Whether ``cell``'s PyTorch is older than the oldest this tree builds."""
+        return torch_sort_key(cell.torch) < torch_sort_key(MINIMUM_TORCH)
+
+    def is_supported(self, cell: Cell, day: _dt.date) -> bool:
+        """Whether this tree builds ``cell`` on ``day``: not EOL and not too old."""
+        return not self.is_eol(cell, day) and not self.is_too_old(cell)
+
     def supported_cells(self, day: _dt.date) -> list[Cell]:
-        """The cells that are not EOL on ``day``, in matrix order."""
-        return [c for c in self.cells if not self.is_eol(c, day)]
+        """The cells this tree builds on ``day``, in matrix order."""
+        return [c for c in self.cells if self.is_supported(c, day)]
 
     def python_versions(self, torch: str) -> tuple[str, ...]:
         """The Python versions ``torch`` supports (empty when the seed does not say)."""
@@ -318,13 +340,20 @@ class Matrix:
                 raise UnsupportedCellError(self.refusal(f"no cell for torch {torch} with CANN {cann}", day))
             if self.is_eol(cell, day) and not allow_eol:
                 raise UnsupportedCellError(self.eol_message(cell, day))
+            if self.is_too_old(cell):
+                raise UnsupportedCellError(self.too_old_message(cell, day))
             return cell
-        candidates = [c for c in self.cells if c.torch == torch]
+        known = [c for c in self.cells if c.torch == torch]
+        candidates = [c for c in known if not self.is_too_old(c)]
         if not allow_eol:
             candidates = [c for c in candidates if not self.is_eol(c, day)]
         if not candidates:
-            known = any(c.torch == torch for c in self.cells)
-            why = f"torch {torch} is end-of-life" if known else f"torch {torch} is not in the matrix"
+            if not known:
+                why = f"torch {torch} is not in the matrix"
+            elif self.is_too_old(known[0]):
+                why = f"torch {torch} is older than the oldest PyTorch this tree builds ({MINIMUM_TORCH})"
+            else:
+                why = f"torch {torch} is end-of-life"
             raise UnsupportedCellError(self.refusal(why, day))
         return max(candidates, key=lambda c: cann_sort_key(c.cann))
 
@@ -336,6 +365,18 @@ class Matrix:
         since = row.eol or row.next_date
         when = f" since {since.isoformat()}" if since else ""
         return self.refusal(f"cell {cell.id} is end-of-life (torch {cell.torch} is EOL{when})", day)
+
+    def too_old_message(self, cell: Cell, day: _dt.date) -> str:
+        """Why ``cell`` is refused when its PyTorch predates :data:`MINIMUM_TORCH`."""
+        return self.refusal(
+            f"cell {cell.id} is not built by this tree: torch {cell.torch} is older than "
+            f"the oldest PyTorch it supports, {MINIMUM_TORCH}",
+            day,
+        )
+
+    def unsupported_message(self, cell: Cell, day: _dt.date) -> str:
+        """Why this tree does not build ``cell`` on ``day`` (EOL first)."""
+        return self.eol_message(cell, day) if self.is_eol(cell, day) else self.too_old_message(cell, day)
 
     def refusal(self, why: str, day: _dt.date) -> str:
         """``why``, followed by the cells that are supported on ``day``."""
@@ -419,7 +460,7 @@ def format_table(matrix: Matrix, cells: Iterable[Cell], day: _dt.date) -> str:
             c.torch,
             c.cann,
             c.version,
-            matrix.status(c, day),
+            matrix.status(c, day) + (f" ({TOO_OLD})" if matrix.is_too_old(c) else ""),
             ",".join(matrix.python_versions(c.torch)) or "-",
             "ours" if c.ours else (c.branch or ""),
         )

@@ -2,12 +2,11 @@
 
 Examples::
 
-    python compat/build/release_matrix.py                          # minimum torch: matrix.MINIMUM_TORCH
-    python compat/build/release_matrix.py --minimum-torch 2.9.0
-    python compat/build/release_matrix.py --minimum-torch 2.9.0 --date 2026-11-24
+    python compat/build/release_matrix.py
+    python compat/build/release_matrix.py --date 2026-11-24
 
 The output is ``{"include": [...]}`` as compact JSON, one job per cell this tree releases:
-not EOL on the day, and with a PyTorch version at least the minimum. Each job names the
+not EOL on the day, and with a PyTorch version at least ``matrix.MINIMUM_TORCH``. Each job names the
 cell, its versions, the Python it is built for (the newest its PyTorch version supports,
 as ``nox -s build-<cell>`` picks it) and that nox session. Exit status 2 means the
 matrices cannot answer (e.g. no cell to release).
@@ -30,10 +29,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import matrix
 
 
-def _version(text: str) -> Version:
-    return Version(matrix.normalize_version(text))  # MatrixError, not InvalidVersion, on a bad version
-
-
 def newest_python(table: matrix.Matrix, torch: str) -> str:
     """The newest Python version (``X.Y``) that ``torch`` supports.
 
@@ -46,19 +41,15 @@ def newest_python(table: matrix.Matrix, torch: str) -> str:
     return max(versions, key=Version)
 
 
-def release_jobs(table: matrix.Matrix, day: datetime.date, minimum_torch: str) -> list[dict[str, str]]:
-    """One release job per cell built on ``day`` (:meth:`matrix.Matrix.supported_cells`) whose
-    torch is >= ``minimum_torch``.
+def release_jobs(table: matrix.Matrix, day: datetime.date) -> list[dict[str, str]]:
+    """One release job per cell built on ``day`` (:meth:`matrix.Matrix.supported_cells`).
 
     Jobs are in matrix order. Every job's wheels go to the same package index, so two
     cells with the same wheel version would publish clashing files: that is an error.
     """
-    minimum = _version(minimum_torch)
     jobs: list[dict[str, str]] = []
     released_by: dict[str, str] = {}
     for cell in table.supported_cells(day):
-        if _version(cell.torch) < minimum:
-            continue
         if cell.version in released_by:
             raise matrix.MatrixError(
                 f"cells {released_by[cell.version]} and {cell.id} both have wheel version {cell.version}"
@@ -79,29 +70,21 @@ def release_jobs(table: matrix.Matrix, day: datetime.date, minimum_torch: str) -
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--minimum-torch",
-        default=getattr(matrix, "MINIMUM_TORCH", None),
-        help="oldest PyTorch version to release (default: matrix.MINIMUM_TORCH)",
-    )
     parser.add_argument("--date", help="decide EOL as of this ISO date (default: today)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if args.minimum_torch is None:
-        parser.error("matrix.py defines no MINIMUM_TORCH; pass --minimum-torch")
+    args = _parser().parse_args(argv)
     env = dict(os.environ, **({matrix.DATE_ENV: args.date} if args.date else {}))
     try:
         day = matrix.matrix_date(env)
-        jobs = release_jobs(matrix.Matrix.load(), day, args.minimum_torch)
+        jobs = release_jobs(matrix.Matrix.load(), day)
         if not jobs:
             # GitHub rejects an empty matrix with a message that does not say why.
             raise matrix.MatrixError(
-                f"no cell to release on {day.isoformat()} with torch >= {args.minimum_torch}"
+                f"no cell to release on {day.isoformat()} with torch >= {matrix.MINIMUM_TORCH}"
             )
     except matrix.MatrixError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -132,9 +132,42 @@ def test_scheduled_transitions_follow_the_date(table: matrix.Matrix) -> None:
     assert table.status(torch_290, datetime.date(2026, 1, 1)) == "development"
 
 
-def test_supported_cells(table: matrix.Matrix) -> None:
+@pytest.fixture
+def every_torch_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests of the EOL rules: no cell is refused for being older than the tree's minimum."""
+    monkeypatch.setattr(matrix, "MINIMUM_TORCH", "1.0.0")
+
+
+@pytest.mark.usefixtures("every_torch_built")
+def test_supported_cells_are_the_non_eol_ones(table: matrix.Matrix) -> None:
     supported = {c.torch for c in table.supported_cells(DAY)}
     assert supported == {"2.13.0", "2.9.0", "2.8.0", "2.7.1", "2.6.0", "2.1.0"}
+
+
+def test_cells_older_than_the_minimum_torch_are_not_supported(
+    table: matrix.Matrix, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(matrix, "MINIMUM_TORCH", "2.7.1")
+    assert {c.torch for c in table.supported_cells(DAY)} == {"2.13.0", "2.9.0", "2.8.0", "2.7.1"}
+    assert table.is_too_old(table.find("2.6.0", "8.5")) and not table.is_too_old(table.find("2.7.1", "8.5"))
+
+
+def test_a_too_old_cell_is_refused_naming_the_minimum(table: matrix.Matrix, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(matrix, "MINIMUM_TORCH", "2.9.0")
+    with pytest.raises(matrix.UnsupportedCellError) as err:
+        table.select("2.1.0", "8.3.RC1", day=DAY)
+    message = str(err.value)
+    assert "2.1.0-cann8.3.RC1 is not built by this tree" in message
+    assert "oldest PyTorch it supports, 2.9.0" in message
+    assert "Supported cells on 2026-11-24: 2.13.0-cann8.5, 2.9.0-cann8.5" in message
+    with pytest.raises(matrix.UnsupportedCellError, match=r"torch 2\.8\.0 is older than the oldest PyTorch"):
+        table.select("2.8.0", day=DAY)
+    # EOL is named first when both apply.
+    assert "end-of-life" in table.unsupported_message(table.find("2.2.0", "8.0.RC1"), DAY)
+
+
+def test_torch_versions_compare_numerically() -> None:
+    assert matrix.torch_sort_key("2.13.0+cpu") > matrix.torch_sort_key("2.9.0")
 
 
 def test_the_date_comes_from_the_environment() -> None:
@@ -144,12 +177,14 @@ def test_the_date_comes_from_the_environment() -> None:
 # ---------------------------------------------------------------- selection
 
 
+@pytest.mark.usefixtures("every_torch_built")
 def test_select_picks_the_newest_non_eol_cann(table: matrix.Matrix) -> None:
     assert table.select("2.13.0+cpu", day=DAY).id == "2.13.0-cann8.5"
     assert table.select("2.1.0", day=DAY).cann == "8.3.RC1"
     assert table.select("2.6.0", day=DAY).cann == "8.5.0"
 
 
+@pytest.mark.usefixtures("every_torch_built")
 def test_an_eol_cell_is_refused_naming_the_supported_cells(table: matrix.Matrix) -> None:
     with pytest.raises(matrix.UnsupportedCellError) as err:
         table.select("2.2.0", "8.0.RC1", day=DAY)
@@ -168,6 +203,7 @@ def test_an_unknown_or_eol_torch_is_refused(table: matrix.Matrix, torch: str, ca
         table.select(torch, cann, day=DAY)
 
 
+@pytest.mark.usefixtures("every_torch_built")
 def test_build_cell_from_env_or_installed_torch(table: matrix.Matrix) -> None:
     env = {matrix.TORCH_ENV: "2.9.0", matrix.CANN_ENV: "8.5"}
     assert matrix.cell_for_build(table, env, "2.9.0", DAY).id == "2.9.0-cann8.5"
@@ -214,15 +250,16 @@ def test_provider_runtime_metadata() -> None:
     }
 
 
-def test_provider_thin_package_pins_the_runtime(build_env: pytest.MonkeyPatch) -> None:
+@pytest.mark.usefixtures("every_torch_built")
+def test_provider_pins_the_operator_layer_of_the_same_cell(build_env: pytest.MonkeyPatch) -> None:
     build_env.setenv(matrix.TORCH_ENV, "2.1.0")
     build_env.setenv(matrix.CANN_ENV, "8.3.RC1")
     build_env.setattr(matrix, "installed_torch_version", lambda: "2.1.0")
     project = {"name": "torch-npu", "dynamic": ["version", "dependencies"]}
-    settings = {"dependencies": ["torch-npu-runtime=={version}"]}
+    settings = {"dependencies": ["torch=={torch_version}", "torch-npu-ops=={version}"]}
     assert metadata_provider.dynamic_metadata(settings, project) == {
         "version": "2.1.0.post17",
-        "dependencies": ["torch-npu-runtime==2.1.0.post17"],
+        "dependencies": ["torch==2.1.0", "torch-npu-ops==2.1.0.post17"],
     }
 
 

@@ -27,8 +27,7 @@ def table() -> matrix.Matrix:
 def synthetic() -> matrix.Matrix:
     """A small matrix whose answers do not move when matrices/ gains cells.
 
-    Its PyTorch versions are far above any real minimum, so only the minimum passed to
-    ``release_jobs`` decides which are too old. torch 9.2.0 goes EOL on SYNTHETIC_EOL and
+    Tests set ``matrix.MINIMUM_TORCH`` to decide which of its cells are too old. torch 9.2.0 goes EOL on SYNTHETIC_EOL and
     supports Python 3.9 and 3.10: a string comparison would call 3.9 the newest.
     """
 
@@ -51,6 +50,17 @@ def synthetic() -> matrix.Matrix:
     )
 
 
+@pytest.fixture
+def minimum(monkeypatch: pytest.MonkeyPatch):
+    """Sets the tree's oldest PyTorch for the test."""
+    return lambda version: monkeypatch.setattr(matrix, "MINIMUM_TORCH", version)
+
+
+def jobs_from(table: matrix.Matrix, day: datetime.date, set_minimum, minimum_torch: str) -> list[dict[str, str]]:
+    set_minimum(minimum_torch)
+    return release_matrix.release_jobs(table, day)
+
+
 def cell_ids(jobs: list[dict[str, str]]) -> list[str]:
     return [job["cell"] for job in jobs]
 
@@ -58,41 +68,36 @@ def cell_ids(jobs: list[dict[str, str]]) -> list[str]:
 # ---------------------------------------------------------------- which cells
 
 
-def test_eol_cells_are_excluded_from_their_eol_date_on(synthetic: matrix.Matrix) -> None:
+def test_eol_cells_are_excluded_from_their_eol_date_on(synthetic: matrix.Matrix, minimum) -> None:
     the_day_before = SYNTHETIC_EOL - datetime.timedelta(days=1)
-    assert cell_ids(release_matrix.release_jobs(synthetic, the_day_before, "9.2.0")) == [
+    assert cell_ids(jobs_from(synthetic, the_day_before, minimum, "9.2.0")) == [
         "9.3.0-cann8.5",
         "9.2.0-cann8.5",
         "9.2.0-cann8.3.RC1",
     ]
-    assert cell_ids(release_matrix.release_jobs(synthetic, SYNTHETIC_EOL, "9.2.0")) == ["9.3.0-cann8.5"]
+    assert cell_ids(jobs_from(synthetic, SYNTHETIC_EOL, minimum, "9.2.0")) == ["9.3.0-cann8.5"]
 
 
-def test_cells_below_the_minimum_torch_are_excluded(synthetic: matrix.Matrix) -> None:
-    assert "9.1.0-cann8.5" not in cell_ids(release_matrix.release_jobs(synthetic, DAY, "9.2.0"))
-    assert "9.1.0-cann8.5" in cell_ids(release_matrix.release_jobs(synthetic, DAY, "9.1.0"))
+def test_cells_below_the_minimum_torch_are_excluded(synthetic: matrix.Matrix, minimum) -> None:
+    assert "9.1.0-cann8.5" not in cell_ids(jobs_from(synthetic, DAY, minimum, "9.2.0"))
+    assert "9.1.0-cann8.5" in cell_ids(jobs_from(synthetic, DAY, minimum, "9.1.0"))
     # Compared as versions: "9.2" is 9.2.0, and 9.10 would be newer than 9.3.
-    assert {j["torch"] for j in release_matrix.release_jobs(synthetic, DAY, "9.2")} == {"9.2.0", "9.3.0"}
-    assert release_matrix.release_jobs(synthetic, DAY, "9.10") == []
+    assert {j["torch"] for j in jobs_from(synthetic, DAY, minimum, "9.2")} == {"9.2.0", "9.3.0"}
+    assert jobs_from(synthetic, DAY, minimum, "9.10") == []
 
 
-def test_a_malformed_minimum_is_an_error(synthetic: matrix.Matrix) -> None:
-    with pytest.raises(matrix.MatrixError, match="not a PEP 440 version"):
-        release_matrix.release_jobs(synthetic, DAY, "two point nine")
-
-
-def test_two_cells_with_one_wheel_version_are_an_error(synthetic: matrix.Matrix) -> None:
+def test_two_cells_with_one_wheel_version_are_an_error(synthetic: matrix.Matrix, minimum) -> None:
     clash = matrix.Cell(cann="8.2.RC1", torch="9.3.0", extension="9.3.0")
     clashing = matrix.Matrix(synthetic.cells + (clash,), synthetic.maintenance, synthetic.python)
     with pytest.raises(matrix.MatrixError, match=r"9\.3\.0-cann8\.5 and 9\.3\.0-cann8\.2\.RC1 .* 9\.3\.0"):
-        release_matrix.release_jobs(clashing, DAY, "9.1.0")
+        jobs_from(clashing, DAY, minimum, "9.1.0")
 
 
 # ---------------------------------------------------------------- what a job says
 
 
-def test_a_job_describes_its_cell(synthetic: matrix.Matrix) -> None:
-    jobs = {j["cell"]: j for j in release_matrix.release_jobs(synthetic, DAY, "9.2.0")}
+def test_a_job_describes_its_cell(synthetic: matrix.Matrix, minimum) -> None:
+    jobs = {j["cell"]: j for j in jobs_from(synthetic, DAY, minimum, "9.2.0")}
     assert jobs["9.2.0-cann8.5"] == {
         "cell": "9.2.0-cann8.5",
         "torch": "9.2.0",
@@ -103,8 +108,8 @@ def test_a_job_describes_its_cell(synthetic: matrix.Matrix) -> None:
     }
 
 
-def test_the_python_is_the_newest_of_the_torch(synthetic: matrix.Matrix, table: matrix.Matrix) -> None:
-    assert {j["torch"]: j["python"] for j in release_matrix.release_jobs(synthetic, DAY, "9.1.0")} == {
+def test_the_python_is_the_newest_of_the_torch(synthetic: matrix.Matrix, table: matrix.Matrix, minimum) -> None:
+    assert {j["torch"]: j["python"] for j in jobs_from(synthetic, DAY, minimum, "9.1.0")} == {
         "9.3.0": "3.13",
         "9.2.0": "3.10",
         "9.1.0": "3.11",
@@ -113,14 +118,14 @@ def test_the_python_is_the_newest_of_the_torch(synthetic: matrix.Matrix, table: 
     assert release_matrix.newest_python(table, "2.1.0") == "3.11"
 
 
-def test_a_torch_without_python_versions_is_an_error(synthetic: matrix.Matrix) -> None:
+def test_a_torch_without_python_versions_is_an_error(synthetic: matrix.Matrix, minimum) -> None:
     silent = matrix.Matrix(synthetic.cells, synthetic.maintenance, {"9.3.0": ("3.13",)})
     with pytest.raises(matrix.MatrixError, match=r"torch 9\.2\.0 has no Python versions"):
-        release_matrix.release_jobs(silent, DAY, "9.2.0")
+        jobs_from(silent, DAY, minimum, "9.2.0")
 
 
-def test_every_session_is_the_build_session_of_its_cell(table: matrix.Matrix) -> None:
-    jobs = release_matrix.release_jobs(table, DAY, "2.9.0")
+def test_every_session_is_the_build_session_of_its_cell(table: matrix.Matrix, minimum) -> None:
+    jobs = jobs_from(table, DAY, minimum, "2.9.0")
     assert cell_ids(jobs) == ["2.13.0-cann8.5", "2.9.0-cann8.5"]
     for job in jobs:
         cell = table.find_id(job["cell"])
@@ -132,38 +137,29 @@ def test_every_session_is_the_build_session_of_its_cell(table: matrix.Matrix) ->
 # ---------------------------------------------------------------- command line
 
 
-def test_cli_prints_the_matrix_as_compact_json(capsys: pytest.CaptureFixture[str], table: matrix.Matrix) -> None:
-    assert release_matrix.main(["--minimum-torch", "2.9.0", "--date", DAY.isoformat()]) == 0
+def test_cli_prints_the_matrix_as_compact_json(
+    capsys: pytest.CaptureFixture[str], table: matrix.Matrix, minimum
+) -> None:
+    minimum("2.9.0")
+    assert release_matrix.main(["--date", DAY.isoformat()]) == 0
     out = capsys.readouterr().out
     assert out.endswith("\n") and out.count("\n") == 1 and " " not in out
-    assert json.loads(out) == {"include": release_matrix.release_jobs(table, DAY, "2.9.0")}
+    assert json.loads(out) == {"include": jobs_from(table, DAY, minimum, "2.9.0")}
 
 
 def test_cli_decides_eol_as_of_the_environments_date(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, synthetic: matrix.Matrix
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, synthetic: matrix.Matrix, minimum
 ) -> None:
     monkeypatch.setattr(matrix.Matrix, "load", staticmethod(lambda: synthetic))
     monkeypatch.setenv(matrix.DATE_ENV, SYNTHETIC_EOL.isoformat())
-    assert release_matrix.main(["--minimum-torch", "9.2.0"]) == 0
+    minimum("9.2.0")
+    assert release_matrix.main([]) == 0
     assert cell_ids(json.loads(capsys.readouterr().out)["include"]) == ["9.3.0-cann8.5"]
 
 
-def test_cli_refuses_an_empty_matrix(capsys: pytest.CaptureFixture[str]) -> None:
-    assert release_matrix.main(["--minimum-torch", "99.0", "--date", DAY.isoformat()]) == 2
+def test_cli_refuses_an_empty_matrix(capsys: pytest.CaptureFixture[str], minimum) -> None:
+    minimum("99.0")
+    assert release_matrix.main(["--date", DAY.isoformat()]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "no cell to release on 2026-11-24 with torch >= 99.0" in captured.err
-
-
-def test_cli_defaults_to_the_trees_minimum_torch(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # raising=False: the test holds whether or not matrix.py defines MINIMUM_TORCH yet.
-    monkeypatch.setattr(matrix, "MINIMUM_TORCH", "2.13.0", raising=False)
-    assert release_matrix.main(["--date", DAY.isoformat()]) == 0
-    assert cell_ids(json.loads(capsys.readouterr().out)["include"]) == ["2.13.0-cann8.5"]
-    monkeypatch.delattr(matrix, "MINIMUM_TORCH")
-    with pytest.raises(SystemExit) as exit_:
-        release_matrix.main(["--date", DAY.isoformat()])
-    assert exit_.value.code == 2
-    assert "matrix.py defines no MINIMUM_TORCH; pass --minimum-torch" in capsys.readouterr().err
