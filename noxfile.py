@@ -127,6 +127,9 @@ def cell_env(cell: matrix.Cell) -> dict[str, str]:
     if shutil.which("ccache"):
         env["CMAKE_C_COMPILER_LAUNCHER"] = "ccache"
         env["CMAKE_CXX_COMPILER_LAUNCHER"] = "ccache"
+        # Hits across clones in other folders (CI clones anew each run): paths relative to the tree.
+        env["CCACHE_BASEDIR"] = str(ROOT)
+        env["CCACHE_NOHASHDIR"] = "true"
     return env
 
 
