@@ -19,7 +19,7 @@
   X(aclError, aclrtGetDeviceCount, (uint32_t * count), (count))                                          \
   X(aclError, aclrtSynchronizeDevice, (), ())                                                            \
   X(const char*, aclrtGetSocName, (), ())                                                                \
-  X(aclError, aclrtCanAccessPeer, (int32_t * canAccessPeer, int32_t deviceId, int32_t peerDeviceId),     \
+  X(aclError, aclrtDeviceCanAccessPeer, (int32_t * canAccessPeer, int32_t deviceId, int32_t peerDeviceId), \
     (canAccessPeer, deviceId, peerDeviceId))                                                             \
   X(aclError, aclrtGetDeviceUtilizationRate, (int32_t deviceId, aclrtUtilizationInfo * info),           \
     (deviceId, info))                                                                                    \

@@ -52,7 +52,7 @@ bool canAccessPeer(c10::DeviceIndex device, c10::DeviceIndex peer) {
   npu::check_device_index(device);
   npu::check_device_index(peer);
   int32_t can_access = 0;
-  NPU_CHECK(acl::aclrtCanAccessPeer(&can_access, device, peer));
+  NPU_CHECK(acl::aclrtDeviceCanAccessPeer(&can_access, device, peer));
   return can_access != 0;
 }
 

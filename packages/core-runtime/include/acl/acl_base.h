@@ -20,11 +20,12 @@ extern "C" {
 
 typedef int aclError;
 
-// Error codes (CANN's public values).
-#define ACL_SUCCESS 0
-#define ACL_ERROR_INVALID_PARAM 100000
-#define ACL_ERROR_UNINITIALIZE 100001
-#define ACL_ERROR_REPEAT_INITIALIZE 100002
+// Error codes (CANN's public values). CANN declares these four as constants
+// and the runtime's codes below as macros; ours do the same.
+static const int ACL_SUCCESS = 0;
+static const int ACL_ERROR_INVALID_PARAM = 100000;
+static const int ACL_ERROR_UNINITIALIZE = 100001;
+static const int ACL_ERROR_REPEAT_INITIALIZE = 100002;
 #define ACL_ERROR_RT_PARAM_INVALID 107000
 #define ACL_ERROR_RT_INVALID_DEVICEID 107001
 #define ACL_ERROR_RT_CONTEXT_NULL 107002
@@ -35,7 +36,7 @@ typedef int aclError;
 #define ACL_ERROR_RT_MEMORY_ALLOCATION 207001
 #define ACL_ERROR_RT_MEMORY_FREE 207002
 #define ACL_ERROR_RT_INTERNAL_ERROR 507000
-#define ACL_ERROR_RT_REPORT_TIMEOUT 107031
+#define ACL_ERROR_RT_REPORT_TIMEOUT 507012
 
 #define ACL_ERROR_RT_AICORE_EXCEPTION 507015
 

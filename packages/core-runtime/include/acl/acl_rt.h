@@ -63,12 +63,15 @@ typedef enum aclrtCallbackBlockType {
 #define ACL_STREAM_FAST_LAUNCH 0x00000001u
 #define ACL_STREAM_FAST_SYNC 0x00000002u
 
+// Reserved by CANN: utilizationExtend must be null.
+typedef struct aclrtUtilizationExtendInfo aclrtUtilizationExtendInfo;
+
 typedef struct aclrtUtilizationInfo {
   int32_t cubeUtilization;
   int32_t vectorUtilization;
   int32_t aicpuUtilization;
   int32_t memoryUtilization;
-  void* utilizationExtend;
+  aclrtUtilizationExtendInfo* utilizationExtend;
 } aclrtUtilizationInfo;
 
 // Lifetime.
@@ -84,7 +87,7 @@ ACL_FUNC_VISIBILITY aclError aclrtResetDevice(int32_t deviceId);
 ACL_FUNC_VISIBILITY aclError aclrtGetDeviceCount(uint32_t* count);
 ACL_FUNC_VISIBILITY aclError aclrtSynchronizeDevice(void);
 ACL_FUNC_VISIBILITY const char* aclrtGetSocName(void);
-ACL_FUNC_VISIBILITY aclError aclrtCanAccessPeer(int32_t* canAccessPeer, int32_t deviceId, int32_t peerDeviceId);
+ACL_FUNC_VISIBILITY aclError aclrtDeviceCanAccessPeer(int32_t* canAccessPeer, int32_t deviceId, int32_t peerDeviceId);
 ACL_FUNC_VISIBILITY aclError aclrtGetDeviceUtilizationRate(int32_t deviceId, aclrtUtilizationInfo* utilizationInfo);
 
 // Memory.

@@ -90,17 +90,20 @@ const char* aclrtGetSocName(void) {
   return name;
 }
 
-aclError aclrtCanAccessPeer(int32_t* canAccessPeer, int32_t deviceId, int32_t peerDeviceId) {
-  return guarded("aclrtCanAccessPeer", [&]() -> aclError {
-    if (canAccessPeer == nullptr) return fail(ACL_ERROR_INVALID_PARAM, "aclrtCanAccessPeer: canAccessPeer is null");
+aclError aclrtDeviceCanAccessPeer(int32_t* canAccessPeer, int32_t deviceId, int32_t peerDeviceId) {
+  return guarded("aclrtDeviceCanAccessPeer", [&]() -> aclError {
+    if (canAccessPeer == nullptr) {
+      return fail(ACL_ERROR_INVALID_PARAM, "aclrtDeviceCanAccessPeer: canAccessPeer is null");
+    }
     Session* session = nullptr;
     Device* device = nullptr;
     Device* peer = nullptr;
-    if (aclError error = requireSession("aclrtCanAccessPeer", session); error != ACL_SUCCESS) return error;
-    if (aclError error = requireDevice("aclrtCanAccessPeer", *session, deviceId, device); error != ACL_SUCCESS) {
+    if (aclError error = requireSession("aclrtDeviceCanAccessPeer", session); error != ACL_SUCCESS) return error;
+    if (aclError error = requireDevice("aclrtDeviceCanAccessPeer", *session, deviceId, device); error != ACL_SUCCESS) {
       return error;
     }
-    if (aclError error = requireDevice("aclrtCanAccessPeer", *session, peerDeviceId, peer); error != ACL_SUCCESS) {
+    if (aclError error = requireDevice("aclrtDeviceCanAccessPeer", *session, peerDeviceId, peer);
+        error != ACL_SUCCESS) {
       return error;
     }
     // All simulated devices share one address space; a device is not its own peer.

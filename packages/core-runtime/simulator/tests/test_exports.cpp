@@ -14,11 +14,11 @@ TEST_CASE(every_contract_symbol_resolves_with_dlsym) {
   std::string missing;
   for (const char* name :
        {"aclInit", "aclFinalize", "aclGetRecentErrMsg", "aclsysGetCANNVersion", "aclrtSetDevice", "aclrtGetDevice",
-        "aclrtResetDevice", "aclrtGetDeviceCount", "aclrtSynchronizeDevice", "aclrtGetSocName", "aclrtCanAccessPeer",
-        "aclrtGetDeviceUtilizationRate", "aclrtMalloc", "aclrtFree", "aclrtMallocHost", "aclrtFreeHost",
-        "aclrtGetMemInfo", "aclrtMemcpy", "aclrtMemcpyAsync", "aclrtMemset", "aclrtMemsetAsync", "aclrtCreateStream",
-        "aclrtCreateStreamWithConfig", "aclrtDestroyStream", "aclrtSynchronizeStream", "aclrtStreamQuery",
-        "aclrtStreamWaitEvent", "aclrtCreateEvent", "aclrtCreateEventWithFlag", "aclrtDestroyEvent",
+        "aclrtResetDevice", "aclrtGetDeviceCount", "aclrtSynchronizeDevice", "aclrtGetSocName",
+        "aclrtDeviceCanAccessPeer", "aclrtGetDeviceUtilizationRate", "aclrtMalloc", "aclrtFree", "aclrtMallocHost",
+        "aclrtFreeHost", "aclrtGetMemInfo", "aclrtMemcpy", "aclrtMemcpyAsync", "aclrtMemset", "aclrtMemsetAsync",
+        "aclrtCreateStream", "aclrtCreateStreamWithConfig", "aclrtDestroyStream", "aclrtSynchronizeStream",
+        "aclrtStreamQuery", "aclrtStreamWaitEvent", "aclrtCreateEvent", "aclrtCreateEventWithFlag", "aclrtDestroyEvent",
         "aclrtRecordEvent", "aclrtResetEvent", "aclrtQueryEventStatus", "aclrtSynchronizeEvent",
         "aclrtEventElapsedTime", "aclrtSubscribeReport", "aclrtUnSubscribeReport", "aclrtProcessReport",
         "aclrtLaunchCallback", "npuSimLaunchHostTask", "npuSimDeviceOfPointer", "npuSimFailCurrentTask",

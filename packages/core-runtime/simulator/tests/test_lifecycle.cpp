@@ -138,10 +138,10 @@ TEST_CASE(invalid_device_ids) {
   aclrtUtilizationInfo info{};
   CHECK_ACL_ERROR(aclrtGetDeviceUtilizationRate(2, &info), ACL_ERROR_RT_INVALID_DEVICEID);
   int32_t can_access = -1;
-  CHECK_ACL_ERROR(aclrtCanAccessPeer(&can_access, 0, 5), ACL_ERROR_RT_INVALID_DEVICEID);
-  CHECK_ACL(aclrtCanAccessPeer(&can_access, 0, 1));
+  CHECK_ACL_ERROR(aclrtDeviceCanAccessPeer(&can_access, 0, 5), ACL_ERROR_RT_INVALID_DEVICEID);
+  CHECK_ACL(aclrtDeviceCanAccessPeer(&can_access, 0, 1));
   CHECK_EQ(can_access, 1);
-  CHECK_ACL(aclrtCanAccessPeer(&can_access, 1, 1));
+  CHECK_ACL(aclrtDeviceCanAccessPeer(&can_access, 1, 1));
   CHECK_EQ(can_access, 0);
 }
 
