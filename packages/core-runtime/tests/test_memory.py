@@ -343,6 +343,41 @@ def test_record_stream_defers_reuse_until_the_stream_is_done(npu):
     del y, z, sink
 
 
+def test_record_stream_on_another_devices_stream(npu):
+    """The free records its event on the stream's own device, as CUDA's allocator does (it aborted)."""
+    other = torch.npu.Stream(device=1)
+    size = 41 * MiB  # a size no other cached block has
+    source = torch.ones(8 * MiB, device="npu:1")
+    x = torch.empty(size, dtype=torch.uint8, device=npu)
+    ptr = x.data_ptr()
+    with torch.npu.stream(other):
+        sink = torch.empty_like(source)
+        for _ in range(40):  # keep the other device's stream busy past the free
+            sink.copy_(source)
+    x.record_stream(other)
+    del x
+    y = torch.empty(size, dtype=torch.uint8, device=npu)
+    if not other.query():
+        assert y.data_ptr() != ptr  # still awaited by device 1's stream
+    other.synchronize()
+    z = torch.empty(size, dtype=torch.uint8, device=npu)
+    assert ptr in (y.data_ptr(), z.data_ptr())  # reusable once that stream is done
+    del y, z, sink
+
+
+def test_freeing_a_tensor_recorded_on_another_device_does_not_end_the_process():
+    """The reported abort: `terminate called after throwing c10::Error` from the free path."""
+    result = run_python(
+        "import torch\n"
+        "t = torch.zeros(4, device='npu:0')\n"
+        "t.record_stream(torch.npu.Stream(device=1))\n"
+        "del t\n"
+        "print('alive', torch.zeros(2, device='npu:0').sum().item())\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "alive 0.0" in result.stdout
+
+
 def test_block_freed_on_one_stream_is_not_reused_by_another(npu):
     x = torch.empty(4096, device=npu)
     ptr = x.data_ptr()

@@ -169,8 +169,8 @@ struct Block {
   c10::DeviceIndex device = 0;
   // The stream the block's segment serves; it is never reused by another.
   aclrtStream stream = nullptr;
-  // Further streams that used the block (recordStream).
-  std::vector<aclrtStream> stream_uses;
+  // Further streams that used the block (recordStream), possibly of other devices.
+  std::vector<NPUStream> stream_uses;
   size_t size = 0;
   // What the caller asked for, before rounding; 0 while not allocated.
   size_t requested_size = 0;
@@ -241,8 +241,9 @@ class BlockStore {
 
 // A freed block waiting for an event recorded on one of its extra streams.
 struct PendingFree {
-  AclEvent event;
+  AclEvent event;  // recorded on a stream of `event_device`
   Block* block;
+  c10::DeviceIndex event_device;
 };
 
 class DeviceCachingAllocator {
@@ -303,7 +304,7 @@ class DeviceCachingAllocator {
   }
 
   // Notes that `ptr` is used on `stream` if this device allocated it; false otherwise.
-  bool recordStream(void* ptr, aclrtStream stream) {
+  bool recordStream(void* ptr, NPUStream stream) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = allocated_blocks_.find(ptr);
     if (it == allocated_blocks_.end()) {
@@ -311,7 +312,7 @@ class DeviceCachingAllocator {
     }
     Block* block = it->second;
     // Work on the allocating stream is already ordered before any reuse.
-    if (stream != block->stream &&
+    if (stream.stream() != block->stream &&
         std::find(block->stream_uses.begin(), block->stream_uses.end(), stream) == block->stream_uses.end()) {
       block->stream_uses.push_back(stream);
     }
@@ -725,13 +726,16 @@ class DeviceCachingAllocator {
 
   // ---- cross-stream frees ----
 
+  // As CUDA's allocator does: each event is created and recorded on its stream's
+  // device (CANN records only on streams of the current device).
   void deferUntilStreamsFinish(Block* block) {
-    const NPUGuard on_device(device_);
-    for (aclrtStream stream : block->stream_uses) {
-      AclEvent event = takeIdleEvent();
-      NPU_CHECK(acl::aclrtRecordEvent(event.get(), stream));
+    for (const NPUStream& use : block->stream_uses) {
+      const c10::DeviceIndex device = use.device_index();
+      const NPUGuard on_device(device);
+      AclEvent event = device == device_ ? takeIdleEvent() : AclEvent::create();
+      NPU_CHECK(acl::aclrtRecordEvent(event.get(), use.stream()));
       block->event_count += 1;
-      pending_frees_.push_back(PendingFree{std::move(event), block});
+      pending_frees_.push_back(PendingFree{std::move(event), block, device});
     }
     block->stream_uses.clear();
   }
@@ -757,7 +761,9 @@ class DeviceCachingAllocator {
   }
 
   void completePendingFree(PendingFree pending) {
-    idle_events_.push_back(std::move(pending.event));
+    if (pending.event_device == device_) {  // another device's event is destroyed, not pooled
+      idle_events_.push_back(std::move(pending.event));
+    }
     Block* block = pending.block;
     block->event_count -= 1;
     if (block->event_count == 0) {
@@ -847,7 +853,7 @@ class DeviceCachingAllocator {
 // the same device, so it is asked first whether it owns a pointer.
 thread_local c10::DeviceIndex last_used_device = 0;
 
-void deleteRaw(void* ptr);
+void deleteRaw(void* ptr) noexcept;
 
 class NPUCachingAllocatorImpl final : public c10::DeviceAllocator {
  public:
@@ -887,7 +893,7 @@ class NPUCachingAllocatorImpl final : public c10::DeviceAllocator {
     if (ptr.get() == nullptr || ptr.get_deleter() != &deleteRaw) {
       return;
     }
-    const aclrtStream npu_stream = NPUStream(stream).stream();
+    const NPUStream npu_stream(stream);
     const bool found =
         forOwningDevice([&](DeviceCachingAllocator& device) { return device.recordStream(ptr.get(), npu_stream); });
     TORCH_CHECK(found, "recordStream: no NPU caching allocator block for pointer ", ptr.get());
@@ -1005,8 +1011,9 @@ NPUCachingAllocatorImpl& allocatorImpl() {
   return instance.get();
 }
 
-void deleteRaw(void* ptr) {
-  allocatorImpl().free(ptr);
+// The deleter of every DataPtr: it runs in destructors, so it must not throw.
+void deleteRaw(void* ptr) noexcept {
+  releaseWithoutThrowing("NPU memory", ptr, [ptr] { allocatorImpl().free(ptr); });
 }
 
 // Installs the allocator for PrivateUse1 when libtorch_npu is loaded.

@@ -11,6 +11,20 @@ namespace torch_npu::npu {
 // with the call's text, the CANN error code and CANN's recent-error message.
 [[noreturn]] void throwAclError(aclError error, const char* call, const char* file, int line);
 
+// Runs `release` (freeing `what`) where nothing may throw: destructors and
+// DataPtr deleters. A failure becomes a warning; the memory stays unused.
+template <typename Release>
+void releaseWithoutThrowing(const char* what, const void* ptr, Release&& release) noexcept {
+  try {
+    release();
+  } catch (const std::exception& error) {
+    try {
+      TORCH_WARN("could not free ", what, " ", ptr, "; its memory is not reused: ", error.what());
+    } catch (...) {  // a warning handler that raises (warnings as errors) must not escape either
+    }
+  }
+}
+
 }  // namespace torch_npu::npu
 
 #define NPU_CHECK(expr)                                                         \

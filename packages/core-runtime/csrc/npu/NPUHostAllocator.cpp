@@ -75,7 +75,7 @@ struct NPUHostAllocatorImpl final : public at::CachingHostAllocatorImpl<NPUStrea
   bool stream_is_capturing(NPUStream) const TORCH_NPU_OVERRIDE_SINCE_2_11 { return false; }
 };
 
-void deletePinned(void* ctx);
+void deletePinned(void* ctx) noexcept;
 
 struct NPUHostAllocator final : public at::CachingHostAllocatorInterface<NPUHostAllocatorImpl, deletePinned> {};
 
@@ -85,8 +85,9 @@ NPUHostAllocator& hostAllocator() {
   return *allocator;
 }
 
-void deletePinned(void* ctx) {
-  hostAllocator().free(ctx);
+// The deleter of pinned DataPtrs: it runs in destructors, so it must not throw.
+void deletePinned(void* ctx) noexcept {
+  releaseWithoutThrowing("pinned host memory", ctx, [ctx] { hostAllocator().free(ctx); });
 }
 
 struct RegisterHostAllocator {
