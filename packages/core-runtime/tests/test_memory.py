@@ -673,3 +673,27 @@ print(json.dumps({"stats": len(torch.npu.memory_stats()), "allocated": torch.npu
 """,
     )
     assert result == {"stats": 0, "allocated": 0, "initialized": False, "snapshot": []}
+
+
+def test_a_simulated_device_larger_than_the_host_fails_with_an_npu_oom_naming_the_host():
+    """Device memory is host memory: allocations past what the host can give fail, never the OOM killer."""
+    result = run_python(
+        "import torch\n"
+        "MiB = 1 << 20\n"
+        "a = torch.empty(40 * MiB, dtype=torch.uint8, device='npu:0')\n"
+        "try:\n"
+        "    torch.empty(40 * MiB, dtype=torch.uint8, device='npu:1')\n"
+        "except torch.OutOfMemoryError as error:\n"
+        "    print('OOM', error)\n"
+        "del a\n"
+        "torch.npu.empty_cache()\n"
+        "b = torch.empty(40 * MiB, dtype=torch.uint8, device='npu:1')\n"
+        "print('after freeing', b.numel() // MiB)\n",
+        env={"TORCH_NPU_SIM_HBM_MB": "65536", "TORCH_NPU_SIM_HOST_MEMORY_MB": "64"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "exceed the 64 MiB of host memory they may commit" in result.stderr  # said at startup
+    oom = next(line for line in result.stdout.splitlines() if line.startswith("OOM"))
+    assert "NPU out of memory. Tried to allocate 40.00 MiB (NPU 1; 64.00 GiB total capacity;" in oom
+    assert "The NPU runtime reports: Out of memory: the host, not device 1, is the limit" in oom
+    assert "after freeing 40" in result.stdout

@@ -612,14 +612,16 @@ class DeviceCachingAllocator {
   // False when the memory fraction forbids the segment or the device is out
   // of memory; other runtime errors raise.
   bool tryDeviceMalloc(size_t size, void** ptr) {
+    runtime_oom_message_.clear();
     if (fraction_set_ && reservedBytes() + size > allowedMemory()) {
       return false;
     }
     const NPUGuard on_device(device_);
     const aclError error = acl::aclrtMalloc(ptr, size, ACL_MEM_MALLOC_HUGE_FIRST);
     if (error == ACL_ERROR_RT_MEMORY_ALLOCATION) {
-      // Consume the runtime's message so it does not surface in a later, unrelated error.
-      (void)acl::aclGetRecentErrMsg();
+      // Taken now, so it does not surface in a later, unrelated error; the OOM error quotes it.
+      const char* message = acl::aclGetRecentErrMsg();
+      runtime_oom_message_ = message != nullptr ? message : "";
       return false;
     }
     NPU_CHECK(error);
@@ -721,7 +723,8 @@ class DeviceCachingAllocator {
                      formatSize(allocated), " already allocated; ", formatSize(active), " current active; ",
                      formatSize(device_free), " free; ", allowed_info, formatSize(reservedBytes()),
                      " reserved in total by PyTorch) If reserved memory is >> allocated memory try setting "
-                     "max_split_size_mb to avoid fragmentation.");
+                     "max_split_size_mb to avoid fragmentation.",
+                     runtime_oom_message_.empty() ? "" : " The NPU runtime reports: ", runtime_oom_message_);
   }
 
   // ---- cross-stream frees ----
@@ -846,6 +849,8 @@ class DeviceCachingAllocator {
   uint64_t clock_ = 0;
   double memory_fraction_ = 1.0;
   bool fraction_set_ = false;
+  // Why the runtime refused the last device allocation (its recent-error text), or empty.
+  std::string runtime_oom_message_;
   size_t total_memory_ = 0;  // queried on first need
 };
 

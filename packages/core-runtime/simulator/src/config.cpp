@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "acl/acl_base.h"
+#include "host_memory_budget.h"
 
 namespace npu_sim {
 namespace {
@@ -79,6 +80,13 @@ bool loadConfigFromEnvironment(SimConfig& config, std::string& error) {
   int64_t capacity_mib = static_cast<int64_t>(loaded.device_capacity_bytes >> 20);
   if (!readBoundedInteger("TORCH_NPU_SIM_HBM_MB", 1, kMaxCapacityMiB, capacity_mib, error)) return false;
   loaded.device_capacity_bytes = static_cast<uint64_t>(capacity_mib) << 20;
+
+  loaded.host_memory_limit_bytes = defaultHostMemoryLimit();
+  if (environment("TORCH_NPU_SIM_HOST_MEMORY_MB") != nullptr) {
+    int64_t host_mib = 0;
+    if (!readBoundedInteger("TORCH_NPU_SIM_HOST_MEMORY_MB", 1, kMaxCapacityMiB, host_mib, error)) return false;
+    loaded.host_memory_limit_bytes = static_cast<uint64_t>(host_mib) << 20;
+  }
 
   if (const char* soc = environment("TORCH_NPU_SIM_SOC_NAME")) {
     if (trim(soc).empty()) {

@@ -14,6 +14,9 @@ struct SimConfig {
   int32_t physical_device_count = 2;
   // Memory capacity of every device in bytes (TORCH_NPU_SIM_HBM_MB).
   uint64_t device_capacity_bytes = uint64_t{8192} << 20;
+  // Host memory all devices together may commit (TORCH_NPU_SIM_HOST_MEMORY_MB;
+  // default: the host's available memory less a margin).
+  uint64_t host_memory_limit_bytes = 0;
   std::string soc_name = "Ascend910B1";
   std::string cann_version = "8.5.0";
   // Physical id of each visible device, indexed by the device id callers use

@@ -13,8 +13,8 @@ namespace npu_sim {
 
 class Device {
  public:
-  Device(int32_t index, uint64_t capacity_bytes, bool launch_blocking) noexcept
-      : index_(index), launch_blocking_(launch_blocking), memory_(index, capacity_bytes) {}
+  Device(int32_t index, uint64_t capacity_bytes, HostMemoryBudget& host_budget, bool launch_blocking) noexcept
+      : index_(index), launch_blocking_(launch_blocking), memory_(index, capacity_bytes, host_budget) {}
 
   Device(const Device&) = delete;
   Device& operator=(const Device&) = delete;

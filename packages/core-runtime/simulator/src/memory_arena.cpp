@@ -16,8 +16,16 @@ aclError MemoryArena::allocate(size_t size, void** out) {
                 " bytes, free %" PRIu64 " bytes",
                 size, device_index_, capacity_, used_, capacity_ - used_);
   }
+  if (!host_budget_.tryCommit(footprint)) {
+    return fail(ACL_ERROR_RT_MEMORY_ALLOCATION,
+                "Out of memory: the host, not device %d, is the limit: simulated devices may commit %" PRIu64
+                " bytes of host memory (TORCH_NPU_SIM_HOST_MEMORY_MB, default the host's available memory less "
+                "10%%), %" PRIu64 " are committed, %zu more were asked for",
+                device_index_, host_budget_.limit(), host_budget_.committed(), size);
+  }
   std::optional<HostBacking> block = HostBacking::reserve(size);
   if (!block) {
+    host_budget_.release(footprint);
     return fail(ACL_ERROR_RT_MEMORY_ALLOCATION,
                 "Out of memory: the host could not reserve %zu bytes of address space for device %d", size,
                 device_index_);
@@ -38,6 +46,7 @@ aclError MemoryArena::release(const void* ptr) {
                   device_index_);
     }
     used_ -= block->footprint();
+    host_budget_.release(block->footprint());
   }
   // `block` unmaps here, outside the lock.
   return ACL_SUCCESS;

@@ -1,7 +1,8 @@
 // One device's memory: capacity accounting and its live allocations.
 //
-// Allocations count against the device's configured capacity, never against
-// the host's: exceeding it fails like a real device running out of HBM. The
+// Allocations count against the device's configured capacity, and against the
+// host memory budget all devices share: exceeding either fails like a real
+// device running out of HBM. The
 // live allocations let copies and fills check that every device-side range
 // lies inside one allocation, where hardware would raise a memory fault.
 #pragma once
@@ -11,17 +12,19 @@
 #include <optional>
 
 #include "acl/acl_base.h"
+#include "host_memory_budget.h"
 #include "live_blocks.h"
 
 namespace npu_sim {
 
 class MemoryArena {
  public:
-  MemoryArena(int32_t device_index, uint64_t capacity_bytes) noexcept
-      : device_index_(device_index), capacity_(capacity_bytes) {}
+  MemoryArena(int32_t device_index, uint64_t capacity_bytes, HostMemoryBudget& host_budget) noexcept
+      : device_index_(device_index), capacity_(capacity_bytes), host_budget_(host_budget) {}
 
   // ACL_ERROR_RT_MEMORY_ALLOCATION (with an "Out of memory" message) when the
-  // device's remaining capacity is too small or the host cannot back it.
+  // device's remaining capacity is too small or the host cannot back it (its
+  // budget shared by all devices, or its address space).
   aclError allocate(size_t size, void** out);
   // Frees the allocation starting at `ptr`; ACL_ERROR_RT_MEMORY_FREE if none does.
   aclError release(const void* ptr);
@@ -33,6 +36,7 @@ class MemoryArena {
  private:
   const int32_t device_index_;
   const uint64_t capacity_;
+  HostMemoryBudget& host_budget_;
   mutable std::mutex mutex_;
   uint64_t used_ = 0;  // sum of the live allocations' footprints
   LiveBlocks live_;

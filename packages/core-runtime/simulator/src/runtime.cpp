@@ -2,11 +2,27 @@
 
 #include <pthread.h>
 
+#include <cinttypes>
+#include <cstdio>
 #include <fstream>
 
 #include "error.h"
 
 namespace npu_sim {
+namespace {
+
+// Said once per aclInit: a program may fill the devices only up to the host's limit.
+void warnIfDevicesExceedHostMemory(const SimConfig& config) {
+  const uint64_t device_memory = static_cast<uint64_t>(config.visibleDeviceCount()) * config.device_capacity_bytes;
+  if (device_memory <= config.host_memory_limit_bytes) return;
+  std::fprintf(stderr,
+               "NPU simulator: %d device(s) of %" PRIu64 " MiB (TORCH_NPU_SIM_HBM_MB) exceed the %" PRIu64
+               " MiB of host memory they may commit (TORCH_NPU_SIM_HOST_MEMORY_MB; default the host's available "
+               "memory less 10%%): an allocation past it fails as an out-of-memory error naming the host\n",
+               config.visibleDeviceCount(), config.device_capacity_bytes >> 20, config.host_memory_limit_bytes >> 20);
+}
+
+}  // namespace
 
 Runtime& Runtime::instance() {
   static npu_common::NoDestructor<Runtime> runtime;
@@ -38,6 +54,7 @@ aclError Runtime::initialize(const char* config_path) {
   if (!loadConfigFromEnvironment(config, error)) {
     return fail(ACL_ERROR_INVALID_PARAM, "aclInit: invalid simulator configuration: %s", error.c_str());
   }
+  warnIfDevicesExceedHostMemory(config);
   const char* soc_name = soc_names_.insert(config.soc_name).first->c_str();
   owned_session_ = std::make_unique<Session>(std::move(config), ++sessions_started_);
   soc_name_.store(soc_name, std::memory_order_release);

@@ -6,7 +6,8 @@ Session::Session(SimConfig config, uint64_t generation) : config_(std::move(conf
   const int32_t count = config_.visibleDeviceCount();
   devices_.reserve(static_cast<size_t>(count));
   for (int32_t index = 0; index < count; ++index) {
-    devices_.push_back(std::make_unique<Device>(index, config_.device_capacity_bytes, config_.launch_blocking));
+    devices_.push_back(
+        std::make_unique<Device>(index, config_.device_capacity_bytes, host_budget_, config_.launch_blocking));
   }
 }
 

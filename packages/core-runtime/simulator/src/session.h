@@ -11,6 +11,7 @@
 #include "device.h"
 #include "event.h"
 #include "handle_registry.h"
+#include "host_memory_budget.h"
 #include "pinned_host_memory.h"
 #include "report.h"
 #include "stream.h"
@@ -62,6 +63,7 @@ class Session {
   const SimConfig config_;
   const uint64_t generation_;
   PinnedHostMemory pinned_host_memory_;
+  HostMemoryBudget host_budget_{config_.host_memory_limit_bytes};  // before the devices that share it
   std::vector<std::unique_ptr<Device>> devices_;
   ReportHub reports_;
   HandleRegistry<Event> events_;

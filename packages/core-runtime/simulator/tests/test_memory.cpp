@@ -90,8 +90,8 @@ TEST_CASE(out_of_memory_then_recovery) {
 
 TEST_CASE(untouched_capacity_costs_no_host_memory) {
   // A 32 GiB device: more than many hosts have, which must not matter as
-  // long as the memory is not written.
-  ScopedSimulator sim({{"TORCH_NPU_SIM_HBM_MB", "32768"}}, 0);
+  // long as the memory is not written (the host budget raised to allow it).
+  ScopedSimulator sim({{"TORCH_NPU_SIM_HBM_MB", "32768"}, {"TORCH_NPU_SIM_HOST_MEMORY_MB", "65536"}}, 0);
   const size_t before = residentBytes();
   const size_t size = (size_t{32} << 30) - 512;
   void* huge = nullptr;
@@ -140,6 +140,32 @@ TEST_CASE(devices_have_independent_capacity) {
   CHECK_ACL(aclrtFree(extra));
   CHECK_ACL(aclrtFree(blocks[1]));
   CHECK_ACL(aclrtFree(blocks[2]));
+}
+
+TEST_CASE(host_memory_limit_is_shared_by_all_devices) {
+  // Two 64 GiB devices on a host that may commit 48 MiB to them.
+  ScopedSimulator sim({{"TORCH_NPU_SIM_HBM_MB", "65536"}, {"TORCH_NPU_SIM_HOST_MEMORY_MB", "48"}}, 0);
+  const size_t mib = size_t{1} << 20;
+  void* on_device0 = nullptr;
+  CHECK_ACL(aclrtMalloc(&on_device0, 30 * mib, ACL_MEM_MALLOC_HUGE_FIRST));
+  CHECK_ACL(aclrtSetDevice(1));
+  void* on_device1 = nullptr;
+  CHECK_ACL_ERROR(aclrtMalloc(&on_device1, 30 * mib, ACL_MEM_MALLOC_HUGE_FIRST), ACL_ERROR_RT_MEMORY_ALLOCATION);
+  const std::string message = aclGetRecentErrMsg();
+  CHECK(message.find("Out of memory: the host, not device 1, is the limit") != std::string::npos);
+  CHECK(message.find(std::to_string(48 * mib)) != std::string::npos);
+  CHECK(message.find("TORCH_NPU_SIM_HOST_MEMORY_MB") != std::string::npos);
+  // The device itself still reports its own capacity as free.
+  size_t free = 0;
+  size_t total = 0;
+  CHECK_ACL(aclrtGetMemInfo(ACL_HBM_MEM, &free, &total));
+  CHECK_EQ(total, size_t{65536} * mib);
+  // What fits in the rest of the budget succeeds, and freeing on one device helps the other.
+  CHECK_ACL(aclrtMalloc(&on_device1, 18 * mib, ACL_MEM_MALLOC_HUGE_FIRST));
+  CHECK_ACL(aclrtFree(on_device1));
+  CHECK_ACL(aclrtFree(on_device0));
+  CHECK_ACL(aclrtMalloc(&on_device1, 48 * mib, ACL_MEM_MALLOC_HUGE_FIRST));
+  CHECK_ACL(aclrtFree(on_device1));
 }
 
 TEST_CASE(memcpy_checks_kind_and_ranges) {
