@@ -6,6 +6,7 @@
 
 #include "acl/AclApi.h"
 #include "aten/HostMirror.h"
+#include "npu/NPUEvent.h"
 #include "npu/NPUException.h"
 #include "npu/NPUGuardImpl.h"
 #include "npu/NPUHostAllocator.h"
@@ -77,23 +78,38 @@ void copyDeviceToHost(const at::Tensor& src, const at::Tensor& dst, bool non_blo
   dst.copy_(readToHost(src, stream));
 }
 
+// As CUDA does: a copy between devices runs on the source device's current stream,
+// after the work queued so far on the destination's current stream, which then waits
+// for the copy. Each tensor is thus used in the order of its own device's current
+// stream, and the host never waits.
 void copyDeviceToDevice(const at::Tensor& src, const at::Tensor& dst) {
-  if (src.device() != dst.device()) {
-    // Order after the work that produced src on its own device.
-    const npu::NPUGuard guard(src.device());
-    npu::getCurrentNPUStream().synchronize();
-  }
-  const npu::NPUGuard guard(dst.device());
-  const npu::NPUStream stream = npu::getCurrentNPUStream();
-  if (bytesLineUp(src, dst)) {
-    memcpyOnStream(dst.data_ptr(), src.const_data_ptr(), spanBytes(dst), ACL_MEMCPY_DEVICE_TO_DEVICE, stream);
+  const npu::NPUStream src_stream = npu::getCurrentNPUStream(src.device().index());
+  if (!bytesLineUp(src, dst)) {
+    // Strides that do not line up go through the host: read in src's stream order
+    // (the host waits for it), written in dst's.
+    const at::Tensor host_src = [&] {
+      const npu::NPUGuard guard(src.device());
+      return readToHost(src, src_stream);
+    }();
+    copyHostToDevice(host_src, dst, /*non_blocking=*/true);
     return;
   }
-  const at::Tensor host_src = [&] {
-    const npu::NPUGuard source_guard(src.device());
-    return readToHost(src, npu::getCurrentNPUStream());
-  }();
-  copyHostToDevice(host_src, dst, /*non_blocking=*/true);
+  const npu::NPUStream dst_stream = npu::getCurrentNPUStream(dst.device().index());
+  if (src.device() == dst.device()) {
+    const npu::NPUGuard guard(dst.device());
+    memcpyOnStream(dst.data_ptr(), src.const_data_ptr(), spanBytes(dst), ACL_MEMCPY_DEVICE_TO_DEVICE, dst_stream);
+    return;
+  }
+  npu::NPUEvent dst_ready;
+  dst_ready.record(dst_stream);
+  dst_ready.block(src_stream);
+  {
+    const npu::NPUGuard guard(src.device());
+    memcpyOnStream(dst.data_ptr(), src.const_data_ptr(), spanBytes(dst), ACL_MEMCPY_DEVICE_TO_DEVICE, src_stream);
+  }
+  npu::NPUEvent copied;
+  copied.record(src_stream);
+  copied.block(dst_stream);
 }
 
 at::Tensor copy_from(const at::Tensor& self, const at::Tensor& dst, bool non_blocking) {

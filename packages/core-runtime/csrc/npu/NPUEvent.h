@@ -41,6 +41,14 @@ class NPUEvent {
     NPU_CHECK(acl::aclrtRecordEvent(event_, stream.stream()));
   }
 
+  // Makes `stream`'s later work wait for the recorded work; nothing to wait for if never recorded.
+  void block(const NPUStream& stream) const {
+    if (event_ != nullptr) {
+      const NPUGuard guard(stream.device_index());
+      NPU_CHECK(acl::aclrtStreamWaitEvent(stream.stream(), event_));
+    }
+  }
+
   // True when never recorded or when the recorded work has completed.
   bool query() const {
     if (event_ == nullptr) {
