@@ -1,13 +1,19 @@
 """Generates the operator layer from ops.yaml.
 
-One table row per aclnn operator yields three things:
+One table row per aclnn operator yields four things:
+  * the C signature the row gives the operator's GetWorkspaceSize
+    (`AclnnAddGetWorkspaceSizeFn`, in AclnnSignatures.h), with a static_assert
+    that it is the type of the operator's declaration in include/aclnn/ (written
+    from CANN's documented prototypes): a row that differs from CANN compiles
+    in neither the callers' build nor the simulator's;
   * a typed C++ caller (`torch_npu::ops::aclnn::Add(...)`) that builds the aclnn
     descriptors and runs the two-phase call on the current stream;
   * the ATen kernels listed under `aten`, registered for PrivateUse1, which
     allocate outputs by a named rule and call that caller;
   * the simulator's implementation of the operator (`aclnnAddGetWorkspaceSize`
     + `aclnnAdd`), whose kernel is the row's `cpu` statement run over CPU views
-    of device memory.
+    of device memory; its definitions must match the declarations too (C
+    functions cannot be overloaded).
 
 Usage: python gen_ops.py ops.yaml OUT_DIR
 """
@@ -30,26 +36,33 @@ NATIVE_FUNCTIONS = Path(__import__("torchgen").__file__).parent / "packaged" / "
 class ParamType:
     """How one kind of aclnn parameter is spelled on each side of the call."""
 
-    wrapper: str  # C++ type of the typed caller's parameter
-    descriptor: str | None  # function turning it into an aclnn descriptor (RAII), None: passed as is
-    c_type: str  # the aclnn C type
-    simulator: str | None  # function turning the C value into what the simulator's kernel sees
+    c_type: str  # the C type CANN declares for it
+    wrapper: str  # C++ type of the typed caller's parameter (ATen's type for plain values)
+    descriptor: str | None = None  # function turning it into an owned aclnn descriptor (RAII)
+    conversion: str | None = None  # C++ turning the caller's value {} into the C value; None: as is
+    simulator: str | None = None  # function turning the C value into what the simulator's kernel sees
 
 
+# A written tensor is `aclTensor*` (Tensor!) unless CANN declares it const: then
+# its row types it `Tensor` (the C type is what must match) and says why.
 PARAM_TYPES = {
-    "Tensor": ParamType("const at::Tensor&", "toAclTensor", "const aclTensor*", "toAten"),
-    "Tensor?": ParamType("const std::optional<at::Tensor>&", "toAclTensor", "const aclTensor*", "toAten"),
-    "Tensor!": ParamType("const at::Tensor&", "toAclTensor", "aclTensor*", "toAten"),
-    "Tensor[]": ParamType("at::TensorList", "toAclTensorList", "const aclTensorList*", "toAten"),
-    "Tensor![]": ParamType("at::TensorList", "toAclTensorList", "aclTensorList*", "toAten"),
-    "Scalar": ParamType("const at::Scalar&", "toAclScalar", "const aclScalar*", "toAten"),
-    "Scalar[]": ParamType("at::ArrayRef<at::Scalar>", "toAclScalarList", "const aclScalarList*", "toAten"),
-    "int[]": ParamType("at::IntArrayRef", "toAclIntArray", "const aclIntArray*", "toAten"),
-    "int": ParamType("int64_t", None, "int64_t", None),
-    "int8": ParamType("int8_t", None, "int8_t", None),
-    "float": ParamType("double", None, "double", None),
-    "bool": ParamType("bool", None, "bool", None),
-    "dtype": ParamType("at::ScalarType", "toAclDataType", "aclDataType", "toAten"),
+    "Tensor": ParamType("const aclTensor*", "const at::Tensor&", "toAclTensor", simulator="toAten"),
+    "Tensor?": ParamType("const aclTensor*", "const std::optional<at::Tensor>&", "toAclTensor", simulator="toAten"),
+    "Tensor!": ParamType("aclTensor*", "const at::Tensor&", "toAclTensor", simulator="toAten"),
+    "Tensor!?": ParamType("aclTensor*", "const std::optional<at::Tensor>&", "toAclTensor", simulator="toAten"),
+    "Tensor[]": ParamType("const aclTensorList*", "at::TensorList", "toAclTensorList", simulator="toAten"),
+    "Scalar": ParamType("const aclScalar*", "const at::Scalar&", "toAclScalar", simulator="toAten"),
+    "Scalar[]": ParamType("const aclScalarList*", "at::ArrayRef<at::Scalar>", "toAclScalarList", simulator="toAten"),
+    "int[]": ParamType("const aclIntArray*", "at::IntArrayRef", "toAclIntArray", simulator="toAten"),
+    "bool[]": ParamType("const aclBoolArray*", "at::ArrayRef<bool>", "toAclBoolArray", simulator="toAten"),
+    "int": ParamType("int64_t", "int64_t"),
+    "int32": ParamType("int32_t", "int64_t", conversion="static_cast<int32_t>({})"),
+    "int8": ParamType("int8_t", "int64_t", conversion="static_cast<int8_t>({})"),
+    "uint64": ParamType("uint64_t", "int64_t", conversion="static_cast<uint64_t>({})"),
+    "double": ParamType("double", "double"),
+    "float": ParamType("float", "double", conversion="static_cast<float>({})"),
+    "bool": ParamType("bool", "bool"),
+    "dtype": ParamType("aclDataType", "at::ScalarType", conversion="toAclDataType({})", simulator="toAten"),
 }
 
 
@@ -73,6 +86,11 @@ class AclnnOp:
     @property
     def caller(self) -> str:
         return self.name[len("aclnn"):]
+
+    @property
+    def get_workspace_size_type(self) -> str:
+        """The name of the function-pointer type the row gives aclnnXxxGetWorkspaceSize."""
+        return f"Aclnn{self.caller}GetWorkspaceSizeFn"
 
 
 def parse_params(text: str) -> list[Param]:
@@ -101,6 +119,28 @@ def load_schemas() -> dict[str, FunctionSchema]:
     return schemas
 
 
+# ------------------------------------------------------------- the checked signatures
+
+
+def signature_check(op: AclnnOp) -> str:
+    c_params = ", ".join([p.type.c_type for p in op.params] + ["uint64_t*", "aclOpExecutor**"])
+    declared = f"{op.name}GetWorkspaceSize"
+    return (
+        f"using {op.get_workspace_size_type} = aclnnStatus (*)({c_params});\n"
+        f"static_assert(std::is_same_v<decltype(&{declared}), {op.get_workspace_size_type}>,\n"
+        f'              "ops.yaml: the params of {op.name} differ from {declared} in include/aclnn/");'
+    )
+
+
+def signatures_header(ops: list[AclnnOp]) -> str:
+    """AclnnSignatures.h: each row's C signature, checked against the declarations; needs no ATen."""
+    lines = [GENERATED, "#pragma once\n", "#include <type_traits>\n", '#include "aclnn/aclnn_ops.h"\n',
+             "namespace torch_npu::ops::aclnn {\n"]
+    lines += [signature_check(op) + "\n" for op in ops]
+    lines.append("}  // namespace torch_npu::ops::aclnn\n")
+    return "\n".join(lines)
+
+
 # ----------------------------------------------------------------- the typed callers
 
 
@@ -110,22 +150,20 @@ def caller_signature(op: AclnnOp) -> str:
 
 
 def caller_definition(op: AclnnOp) -> str:
-    c_params = ", ".join(p.type.c_type for p in op.params)
     lines = [f"{caller_signature(op)} {{"]
     lines.append(
-        f"  using GetWorkspaceSize = aclnnStatus (*)({c_params}, uint64_t*, aclOpExecutor**);\n"
-        f'  static const auto get_workspace_size = resolveOperator<GetWorkspaceSize>("{op.name}GetWorkspaceSize");\n'
-        f'  static const auto launch = resolveOperator<LaunchFunction>("{op.name}");'
+        f"  static const auto get_workspace_size = TORCH_NPU_RESOLVE_ACLNN({op.name}GetWorkspaceSize);\n"
+        f"  static const auto launch = TORCH_NPU_RESOLVE_ACLNN({op.name});"
     )
     arguments = []
     for p in op.params:
-        if p.type.descriptor is None:
-            arguments.append(p.name)
-        elif p.kind == "dtype":
-            arguments.append(f"toAclDataType({p.name})")
-        else:
+        if p.type.descriptor is not None:
             lines.append(f"  const auto {p.name}_acl = {p.type.descriptor}({p.name});")
             arguments.append(f"{p.name}_acl.get()")
+        elif p.type.conversion is not None:
+            arguments.append(p.type.conversion.format(p.name))
+        else:
+            arguments.append(p.name)
     lines.append(
         f'  runTwoPhase("{op.name}", [&](uint64_t* workspace_size, aclOpExecutor** executor) {{\n'
         f"    return get_workspace_size({', '.join(arguments)}, workspace_size, executor);\n"
@@ -262,7 +300,9 @@ def generate(ops: list[AclnnOp], out_dir: Path) -> None:
     callers_h.append("\n}  // namespace torch_npu::ops::aclnn\n")
     write_if_changed(out_dir / "AclnnCallers.h", "\n".join(callers_h))
 
-    callers_cpp = [GENERATED, '#include "AclnnCallers.h"\n#include "AclnnRuntime.h"\n',
+    write_if_changed(out_dir / "AclnnSignatures.h", signatures_header(ops))
+
+    callers_cpp = [GENERATED, '#include "AclnnCallers.h"\n#include "AclnnRuntime.h"\n#include "AclnnSignatures.h"\n',
                    "namespace torch_npu::ops::aclnn {\n"]
     callers_cpp += [caller_definition(op) + "\n" for op in ops]
     callers_cpp.append("}  // namespace torch_npu::ops::aclnn\n")
@@ -284,8 +324,9 @@ def generate(ops: list[AclnnOp], out_dir: Path) -> None:
     kernels.append("}\n\n}  // namespace torch_npu::ops\n")
     write_if_changed(out_dir / "RegisterAtenKernels.cpp", "\n".join(kernels))
 
-    simulator = [GENERATED, '#include <ATen/ATen.h>\n#include "npu_sim_aclnn/kernel_support.h"\n'
-                 '#include "npu_sim_aclnn/kernel_threads.h"\n#include "npu_sim_aclnn/random.h"\n', 'extern "C" {\n']
+    simulator = [GENERATED, '#include <ATen/ATen.h>\n#include "AclnnSignatures.h"\n',
+                 '#include "npu_sim_aclnn/kernel_support.h"\n#include "npu_sim_aclnn/kernel_threads.h"\n'
+                 '#include "npu_sim_aclnn/random.h"\n', 'extern "C" {\n']
     simulator += [simulator_definition(op) + "\n" for op in ops]
     simulator.append('}  // extern "C"\n')
     write_if_changed(out_dir / "SimulatedAclnnOps.cpp", "\n".join(simulator))

@@ -46,11 +46,6 @@ const OperatorLibraries& libraries() {
   return loaded;
 }
 
-template <class Function>
-Function descriptorFunction(const char* name) {
-  return reinterpret_cast<Function>(resolveSymbol(name));
-}
-
 }  // namespace
 
 void* resolveSymbol(const char* name) {
@@ -64,23 +59,27 @@ void* resolveSymbol(const char* name) {
 }
 
 void DescriptorDeleter::operator()(const aclTensor* tensor) const {
-  static const auto destroy = descriptorFunction<aclnnStatus (*)(const aclTensor*)>("aclDestroyTensor");
+  static const auto destroy = TORCH_NPU_RESOLVE_ACLNN(aclDestroyTensor);
   destroy(tensor);
 }
 void DescriptorDeleter::operator()(const aclScalar* scalar) const {
-  static const auto destroy = descriptorFunction<aclnnStatus (*)(const aclScalar*)>("aclDestroyScalar");
+  static const auto destroy = TORCH_NPU_RESOLVE_ACLNN(aclDestroyScalar);
   destroy(scalar);
 }
 void DescriptorDeleter::operator()(const aclIntArray* array) const {
-  static const auto destroy = descriptorFunction<aclnnStatus (*)(const aclIntArray*)>("aclDestroyIntArray");
+  static const auto destroy = TORCH_NPU_RESOLVE_ACLNN(aclDestroyIntArray);
+  destroy(array);
+}
+void DescriptorDeleter::operator()(const aclBoolArray* array) const {
+  static const auto destroy = TORCH_NPU_RESOLVE_ACLNN(aclDestroyBoolArray);
   destroy(array);
 }
 void DescriptorDeleter::operator()(const aclTensorList* list) const {
-  static const auto destroy = descriptorFunction<aclnnStatus (*)(const aclTensorList*)>("aclDestroyTensorList");
+  static const auto destroy = TORCH_NPU_RESOLVE_ACLNN(aclDestroyTensorList);
   destroy(list);
 }
 void DescriptorDeleter::operator()(const aclScalarList* list) const {
-  static const auto destroy = descriptorFunction<aclnnStatus (*)(const aclScalarList*)>("aclDestroyScalarList");
+  static const auto destroy = TORCH_NPU_RESOLVE_ACLNN(aclDestroyScalarList);
   destroy(list);
 }
 
@@ -100,9 +99,7 @@ AclTensor toAclTensor(const at::Tensor& tensor) {
   if (!tensor.defined()) {
     return AclTensor(nullptr);
   }
-  using Create = aclTensor* (*)(const int64_t*, uint64_t, aclDataType, const int64_t*, int64_t, aclFormat,
-                                const int64_t*, uint64_t, void*);
-  static const auto create = descriptorFunction<Create>("aclCreateTensor");
+  static const auto create = TORCH_NPU_RESOLVE_ACLNN(aclCreateTensor);
   const int64_t storage_elements = static_cast<int64_t>(tensor.storage().nbytes() / tensor.element_size());
   aclTensor* descriptor =
       create(tensor.sizes().data(), tensor.dim(), toAclDataType(tensor.scalar_type()), tensor.strides().data(),
@@ -117,7 +114,7 @@ AclTensor toAclTensor(const std::optional<at::Tensor>& tensor) {
 }
 
 AclScalar toAclScalar(const at::Scalar& scalar) {
-  static const auto create = descriptorFunction<aclScalar* (*)(void*, aclDataType)>("aclCreateScalar");
+  static const auto create = TORCH_NPU_RESOLVE_ACLNN(aclCreateScalar);
   aclScalar* descriptor = nullptr;
   if (scalar.isBoolean()) {
     bool value = scalar.toBool();
@@ -137,13 +134,17 @@ AclScalar toAclScalar(const at::Scalar& scalar) {
 }
 
 AclIntArray toAclIntArray(at::IntArrayRef values) {
-  static const auto create = descriptorFunction<aclIntArray* (*)(const int64_t*, uint64_t)>("aclCreateIntArray");
+  static const auto create = TORCH_NPU_RESOLVE_ACLNN(aclCreateIntArray);
   return AclIntArray(create(values.data(), values.size()));
 }
 
+AclBoolArray toAclBoolArray(at::ArrayRef<bool> values) {
+  static const auto create = TORCH_NPU_RESOLVE_ACLNN(aclCreateBoolArray);
+  return AclBoolArray(create(values.data(), values.size()));
+}
+
 AclTensorList toAclTensorList(at::TensorList tensors) {
-  static const auto create =
-      descriptorFunction<aclTensorList* (*)(const aclTensor* const*, uint64_t)>("aclCreateTensorList");
+  static const auto create = TORCH_NPU_RESOLVE_ACLNN(aclCreateTensorList);
   // The list takes ownership of its elements.
   std::vector<const aclTensor*> elements;
   elements.reserve(tensors.size());
@@ -154,8 +155,7 @@ AclTensorList toAclTensorList(at::TensorList tensors) {
 }
 
 AclScalarList toAclScalarList(at::ArrayRef<at::Scalar> scalars) {
-  static const auto create =
-      descriptorFunction<aclScalarList* (*)(const aclScalar* const*, uint64_t)>("aclCreateScalarList");
+  static const auto create = TORCH_NPU_RESOLVE_ACLNN(aclCreateScalarList);
   std::vector<const aclScalar*> elements;
   elements.reserve(scalars.size());
   for (const at::Scalar& scalar : scalars) {

@@ -18,12 +18,14 @@ struct DescriptorDeleter {
   void operator()(const aclTensor* tensor) const;
   void operator()(const aclScalar* scalar) const;
   void operator()(const aclIntArray* array) const;
+  void operator()(const aclBoolArray* array) const;
   void operator()(const aclTensorList* list) const;
   void operator()(const aclScalarList* list) const;
 };
 using AclTensor = std::unique_ptr<aclTensor, DescriptorDeleter>;
 using AclScalar = std::unique_ptr<aclScalar, DescriptorDeleter>;
 using AclIntArray = std::unique_ptr<aclIntArray, DescriptorDeleter>;
+using AclBoolArray = std::unique_ptr<aclBoolArray, DescriptorDeleter>;
 using AclTensorList = std::unique_ptr<aclTensorList, DescriptorDeleter>;
 using AclScalarList = std::unique_ptr<aclScalarList, DescriptorDeleter>;
 
@@ -33,6 +35,7 @@ AclTensor toAclTensor(const at::Tensor& tensor);
 AclTensor toAclTensor(const std::optional<at::Tensor>& tensor);
 AclScalar toAclScalar(const at::Scalar& scalar);
 AclIntArray toAclIntArray(at::IntArrayRef values);
+AclBoolArray toAclBoolArray(at::ArrayRef<bool> values);
 AclTensorList toAclTensorList(at::TensorList tensors);
 AclScalarList toAclScalarList(at::ArrayRef<at::Scalar> scalars);
 
@@ -40,11 +43,11 @@ AclScalarList toAclScalarList(at::ArrayRef<at::Scalar> scalars);
 // CANN's libopapi.so/libnnopbase.so, or the simulator's libopapi_sim.so.
 void* resolveSymbol(const char* name);
 
-template <class Function>
-Function resolveOperator(const char* name) {
-  return reinterpret_cast<Function>(resolveSymbol(name));
-}
+// `function` (declared in include/aclnn/) of the loaded runtime, typed as declared.
+#define TORCH_NPU_RESOLVE_ACLNN(function) \
+  reinterpret_cast<decltype(&function)>(::torch_npu::ops::aclnn::resolveSymbol(#function))
 
+// Phase two of every aclnn operator.
 using LaunchFunction = aclnnStatus (*)(void* workspace, uint64_t workspace_size, aclOpExecutor* executor,
                                        aclrtStream stream);
 

@@ -59,9 +59,8 @@ Normalized backward(const at::Tensor& grad_out, const at::Tensor& input, const s
   at::Tensor grad_input = output_mask[0] ? at::empty(input.sizes(), input.options()) : at::Tensor();
   at::Tensor grad_weight = output_mask[1] ? at::empty({channels}, parameters) : at::Tensor();
   at::Tensor grad_bias = output_mask[2] ? at::empty({channels}, parameters) : at::Tensor();
-  const std::array<int64_t, 3> mask{output_mask[0], output_mask[1], output_mask[2]};
   aclnn::BatchNormBackward(grad_out, input, weight, running_mean, running_var, save_mean, save_invstd, train, eps,
-                           mask, grad_input, grad_weight, grad_bias);
+                           output_mask, grad_input, grad_weight, grad_bias);
   return {grad_input, grad_weight, grad_bias};
 }
 

@@ -44,9 +44,8 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> convolution_backward(
   at::Tensor grad_weight = output_mask[1] ? at::empty(weight.sizes(), weight.options()) : at::Tensor();
   const int64_t bias_size = grad_output.size(1);
   at::Tensor grad_bias = output_mask[2] ? at::empty({bias_size}, grad_output.options()) : at::Tensor();
-  const std::array<int64_t, 3> mask{output_mask[0], output_mask[1], output_mask[2]};
   aclnn::ConvolutionBackward(grad_output, input, weight, {bias_size}, stride, padding, dilation, transposed,
-                             output_padding, groups, mask, 0, grad_input, grad_weight, grad_bias);
+                             output_padding, groups, output_mask, 0, grad_input, grad_weight, grad_bias);
   return {grad_input, grad_weight, grad_bias};
 }
 

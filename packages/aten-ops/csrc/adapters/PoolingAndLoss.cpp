@@ -1,11 +1,9 @@
-// Operators returning two tensors: max_pool2d_with_indices, nll_loss_forward
-// and native_dropout.
+// Operators returning two tensors: max_pool2d_with_indices and nll_loss_forward.
 #include <ATen/ops/empty.h>
 #include <torch/library.h>
 
 #include "AclnnCallers.h"
 #include "KernelSupport.h"
-#include "npu/NPUGenerator.h"
 #include "npu/NPUGuardImpl.h"
 
 namespace torch_npu::ops {
@@ -62,33 +60,11 @@ std::tuple<at::Tensor, at::Tensor> nll_loss_forward(const at::Tensor& self, cons
   return {out, total_weight};
 }
 
-std::tuple<at::Tensor, at::Tensor> native_dropout(const at::Tensor& input, double p, std::optional<bool> train) {
-  const c10::Device device = commonDevice({input});
-  const npu::NPUGuard guard(device);
-  at::Tensor out = at::empty(input.sizes(), input.options());
-  at::Tensor mask = at::empty(input.sizes(), input.options().dtype(at::kBool));
-  if (!train.value_or(true) || p == 0) {
-    out.copy_(input);
-    mask.fill_(true);
-    return {out, mask};
-  }
-  at::Generator generator = npu::getDefaultNPUGenerator(device.index());
-  std::pair<uint64_t, uint64_t> seed_and_offset;
-  {
-    std::lock_guard<std::mutex> lock(generator.mutex());
-    seed_and_offset = generator.get<npu::NPUGeneratorImpl>()->philox_seed_and_offset(input.numel());
-  }
-  aclnn::Dropout(input, p, true, static_cast<int64_t>(seed_and_offset.first),
-                 static_cast<int64_t>(seed_and_offset.second), out, mask);
-  return {out, mask};
-}
-
 }  // namespace
 
 TORCH_LIBRARY_IMPL(aten, PrivateUse1, m) {
   m.impl("max_pool2d_with_indices", TORCH_FN(max_pool2d_with_indices));
   m.impl("nll_loss_forward", TORCH_FN(nll_loss_forward));
-  m.impl("native_dropout", TORCH_FN(native_dropout));
 }
 
 }  // namespace torch_npu::ops

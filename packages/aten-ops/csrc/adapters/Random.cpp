@@ -2,9 +2,13 @@
 // stream (its own or the device's default) and hands the position to aclnn.
 #include <ATen/core/DistributionsHelper.h>
 #include <ATen/native/Resize.h>
+#include <ATen/ops/empty.h>
+#include <ATen/ops/ones.h>
+#include <ATen/ops/result_type.h>
 #include <torch/library.h>
 
 #include "AclnnCallers.h"
+#include "aclnn/aclnn_random.h"
 #include "KernelSupport.h"
 #include "npu/NPUGenerator.h"
 #include "npu/NPUGuardImpl.h"
@@ -62,6 +66,45 @@ at::Tensor& randperm_out(int64_t n, std::optional<at::Generator> generator, at::
   return out;
 }
 
+// Dropout as op-plugin runs it on CANN: the bit mask (its format is in
+// aclnn/aclnn_random.h), then the mask applied. ATen's native_dropout returns
+// the mask as a bool tensor shaped like the input, so the bits are expanded on
+// the device by CANN's own operators: the mask applied to ones (1 / (1 - p)
+// where kept, 0 elsewhere), cast to bool.
+std::tuple<at::Tensor, at::Tensor> native_dropout(const at::Tensor& input, double p, std::optional<bool> train) {
+  const c10::Device device = commonDevice({input});
+  const npu::NPUGuard guard(device);
+  at::Tensor out = at::empty(input.sizes(), input.options());
+  at::Tensor mask = at::empty(input.sizes(), input.options().dtype(at::kBool));
+  if (!train.value_or(true) || p == 0) {
+    out.copy_(input);
+    mask.fill_(true);
+    return {out, mask};
+  }
+  if (input.numel() == 0) {
+    return {out, mask};
+  }
+  const auto [seed, offset] = reserve(std::nullopt, device, input.numel());
+  at::Tensor bits = at::empty({aclnn_format::dropoutMaskBytes(input.numel())}, input.options().dtype(at::kByte));
+  aclnn::DropoutGenMaskV2(input.sizes(), p, seed, offset, input.scalar_type(), bits);
+  aclnn::DropoutDoMask(input, bits, p, out);
+  at::Tensor kept_scale = at::empty(input.sizes(), input.options());
+  aclnn::DropoutDoMask(at::ones(input.sizes(), input.options()), bits, p, kept_scale);
+  aclnn::Cast(kept_scale, at::kBool, mask);
+  return {out, mask};
+}
+
+// Autograd hands the backward the bool mask native_dropout returned, not the
+// bits DoMask reads, so it computes ATen's own formula, grad * mask * scale.
+at::Tensor native_dropout_backward(const at::Tensor& grad_output, const at::Tensor& mask, double scale) {
+  const npu::NPUGuard guard(commonDevice({grad_output, mask}));
+  at::Tensor masked = pointwiseOutput({grad_output, mask}, resultType({grad_output, mask}));
+  aclnn::Mul(grad_output, mask, masked);
+  at::Tensor result = at::empty(masked.sizes(), masked.options().dtype(at::result_type(masked, scale)));
+  aclnn::Muls(masked, scale, result);
+  return result;
+}
+
 }  // namespace
 
 TORCH_LIBRARY_IMPL(aten, PrivateUse1, m) {
@@ -69,6 +112,8 @@ TORCH_LIBRARY_IMPL(aten, PrivateUse1, m) {
   m.impl("normal_", TORCH_FN(normal_));
   m.impl("bernoulli_.float", TORCH_FN(bernoulli_));
   m.impl("randperm.generator_out", TORCH_FN(randperm_out));
+  m.impl("native_dropout", TORCH_FN(native_dropout));
+  m.impl("native_dropout_backward", TORCH_FN(native_dropout_backward));
 }
 
 }  // namespace torch_npu::ops

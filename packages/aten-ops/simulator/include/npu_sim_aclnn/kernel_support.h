@@ -15,6 +15,7 @@
 //   }
 #pragma once
 
+#include "npu_sim_aclnn/dropout_mask.h"
 #include "npu_sim_aclnn/dtype.h"
 #include "npu_sim_aclnn/executor.h"
 #include "npu_sim_aclnn/to_aten.h"

@@ -1,0 +1,7 @@
+// Every aclnn operator the operator layer calls, one declaration each.
+#pragma once
+
+#include "aclnn/aclnn_amp.h"
+#include "aclnn/aclnn_math.h"
+#include "aclnn/aclnn_nn.h"
+#include "aclnn/aclnn_random.h"
