@@ -66,7 +66,7 @@ def op_key(op: OpInfo) -> str:
 # ------------------------------------------------------------------ tolerances
 
 
-def _decorators(op: OpInfo) -> Iterable[tuple[Any, Any]]:
+def decorators(op: OpInfo) -> Iterable[tuple[Any, Any]]:
     """(DecorateInfo or None, decorator) for every decorator and skip of ``op``."""
     for info in (*op.decorators, *op.skips):
         for decorator in getattr(info, "decorators", [info]):
@@ -89,7 +89,7 @@ def base_tolerances(dtype: torch.dtype) -> tuple[float, float]:
 def tolerances(op: OpInfo, dtype: torch.dtype) -> tuple[float, float]:
     """(rtol, atol) for samples of ``dtype``: base_tolerances, loosened to ``op``'s largest eager override."""
     rtol, atol = base_tolerances(dtype)
-    for info, decorator in _decorators(op):
+    for info, decorator in decorators(op):
         cls_name = getattr(info, "cls_name", None) or ""
         if any(word in cls_name for word in _FOREIGN_TEST_CLASSES):
             continue
@@ -102,7 +102,7 @@ def tolerances(op: OpInfo, dtype: torch.dtype) -> tuple[float, float]:
 
 def cpu_comparison_skipped(op: OpInfo) -> str | None:
     """The OpInfo's reason for skipping its CPU-comparison test (random or uninitialized outputs), if any."""
-    for info, decorator in _decorators(op):
+    for info, decorator in decorators(op):
         if getattr(info, "test_name", None) != "test_compare_cpu":
             continue
         if getattr(info, "device_type", None) not in (None, "cpu", "privateuse1", "npu"):
@@ -387,7 +387,7 @@ def check_dtype(op: OpInfo, dtype: torch.dtype, grads: bool, max_samples: int | 
         except Exception as error:  # noqa: BLE001 - the NPU run raised
             result.status, result.reason = "error", f"{type(error).__name__}: {first_lines(str(error), 3)}"
         if result.status != "pass":
-            result.sample = first_lines(sample.summary(), 1) if hasattr(sample, "summary") else short(sample)
+            result.sample = describe_sample(sample)
             break
         result.samples += 1
         result.notes.extend(n for n in notes if n not in result.notes)
@@ -400,6 +400,11 @@ def check_dtype(op: OpInfo, dtype: torch.dtype, grads: bool, max_samples: int | 
 def first_lines(text: str, count: int) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return " | ".join(lines[:count])[:400]
+
+
+def describe_sample(sample: SampleInput) -> str:
+    """A one-line description of ``sample`` for reports."""
+    return first_lines(sample.summary(), 1) if hasattr(sample, "summary") else short(sample)
 
 
 def short(value: Any, limit: int = 120) -> str:

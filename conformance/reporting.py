@@ -1,4 +1,5 @@
-"""Write the conformance run's report.md (for people) and report.json (for tools)."""
+"""Write the conformance run's reports: report.md and report.json (the samples check),
+errors_report.md and errors_report.json (the error inputs); .md for people, .json for tools."""
 
 from __future__ import annotations
 
@@ -217,4 +218,234 @@ def write(
         + ", ".join(f"{counts[s]} {s}" for s in STATUSES[1:])
         + f"); {summary['native_ops']} native, {summary['fallback_ops']} via the fallback; "
         f"{seconds:.0f} s; reports in {directory}/report.md and report.json"
+    )
+
+
+# ------------------------------------------------------------------ error inputs (errors_report.md/.json)
+
+
+def code(text: str, limit: int) -> str:
+    """``text`` as inline code in a table cell, cut to ``limit`` characters; nothing when empty."""
+    return f"`{escape(text)[:limit]}`" if text else ""
+
+
+def error_status(record: dict[str, Any]) -> str:
+    """An error-input record's status on its device: crash, fail or pass."""
+    return "crash" if record.get("crash") else record["errors"]["status"]
+
+
+def error_reason(record: dict[str, Any]) -> str:
+    """Why ``record`` failed: the crash, or the first failing error input's kind and what happened."""
+    if record.get("crash"):
+        return f"crash: {record['crash']}"
+    failures = record["errors"]["failures"]
+    if not failures:
+        return ""
+    first = failures[0]
+    more = f" (and {len(failures) - 1} more failing)" if len(failures) > 1 else ""
+    detail = f": {first['detail']}" if first["detail"] else ""
+    return f"{first['kind']}{detail}{more}"
+
+
+def first_failure(record: dict[str, Any]) -> dict[str, str]:
+    failures = (record.get("errors") or {}).get("failures") or [{}]
+    return failures[0]
+
+
+def inputs_of(record: dict[str, Any]) -> str:
+    return "-" if record.get("crash") else str(record["errors"]["inputs"])
+
+
+def marks_of(record: dict[str, Any]) -> str:
+    return (record.get("errors") or {}).get("opinfo_marks", "")
+
+
+def notes_of(record: dict[str, Any]) -> list[str]:
+    """The check's notes on ``record``, the scheduler's (a crash only after other ops), the OpInfo's marks."""
+    errors = record.get("errors") or {}
+    notes = list(errors.get("notes", []))
+    if "note" in record:
+        notes.append(record["note"])
+    if marks_of(record):
+        notes.append(f"OpInfo marks: {marks_of(record)}")
+    return notes
+
+
+def passed_as_not_implemented(records: list[dict[str, Any]]) -> int:
+    """Ops passing only as test_errors lets a reflected operator pass: by returning NotImplemented."""
+    return sum(
+        error_status(r) == "pass" and any(note.startswith("passed as in test_errors") for note in r["errors"]["notes"])
+        for r in records
+    )
+
+
+def summarize_errors(
+    cpu: list[dict[str, Any]], npu: list[dict[str, Any]], seconds: float, args: argparse.Namespace
+) -> dict[str, Any]:
+    cpu_pass = [error_status(r) == "pass" for r in cpu]
+    npu_pass = [error_status(r) == "pass" for r in npu]
+    npu_only = [n for c, n, ok_c, ok_n in zip(cpu, npu, cpu_pass, npu_pass) if ok_c and not ok_n]
+    kinds = Counter("crash" if r.get("crash") else first_failure(r)["kind"] for r in npu_only)
+    return {
+        "date": datetime.datetime.now().isoformat(timespec="seconds"),
+        "environment": environment(),
+        "jobs": args.jobs,
+        "seconds": round(seconds, 1),
+        "ops_with_error_inputs": len(cpu),
+        "error_inputs": {
+            "cpu": sum(r["errors"]["inputs"] for r in cpu if not r.get("crash")),
+            "npu": sum(r["errors"]["inputs"] for r in npu if not r.get("crash")),
+        },
+        "ops_yielding_no_error_input": {
+            "cpu": sum(inputs_of(r) == "0" for r in cpu),
+            "npu": sum(inputs_of(r) == "0" for r in npu),
+        },
+        "pass": {"cpu": sum(cpu_pass), "npu": sum(npu_pass)},
+        "pass_by_returning_not_implemented": {
+            "cpu": passed_as_not_implemented(cpu),
+            "npu": passed_as_not_implemented(npu),
+        },
+        "npu_only_misses": len(npu_only),
+        "npu_only_miss_kinds": dict(kinds.most_common()),
+        "fail_on_both": sum(not c and not n for c, n in zip(cpu_pass, npu_pass)),
+        "npu_only_passes": sum(n and not c for c, n in zip(cpu_pass, npu_pass)),
+        "pass_definition": (
+            "an op passes on a device when each of its error inputs, generated for that device, raises the "
+            "OpInfo's error_type with a message matching error_regex (test_ops.py::test_errors); on the NPU "
+            "each call is followed by torch.npu.synchronize()"
+        ),
+    }
+
+
+def errors_markdown(
+    summary: dict[str, Any], cpu: list[dict[str, Any]], npu: list[dict[str, Any]], events: list[str]
+) -> str:
+    env, passes, inputs = summary["environment"], summary["pass"], summary["error_inputs"]
+    empty, not_implemented = summary["ops_yielding_no_error_input"], summary["pass_by_returning_not_implemented"]
+    lines = [
+        "# OpInfo error inputs: NPU and CPU",
+        "",
+        (
+            f"Generated by the errors check of `conformance/run.py` on {summary['date']}: torch {env['torch']}, "
+            f"torch_npu {env.get('torch_npu')}, {env.get('device', '?')}, CANN {env.get('cann', '?')}; "
+            f"{summary['jobs']} worker(s); {summary['seconds']:.0f} s."
+        ),
+        "",
+        (
+            "What PyTorch's `test_ops.py::test_errors` asserts, on each device: every error input an OpInfo "
+            "generates for the device must make the op raise the OpInfo's `error_type` with a message matching "
+            "its `error_regex`. On the NPU each call is followed by `torch.npu.synchronize()`, so an "
+            "asynchronous device error is attributed to the error input that caused it."
+        ),
+        "",
+        (
+            "| ops with error inputs | error inputs (CPU / NPU) | pass on the CPU | pass on the NPU "
+            "| NPU-only misses | fail on both | NPU-only passes |"
+        ),
+        "| --- | --- | --- | --- | --- | --- | --- |",
+        (
+            f"| {summary['ops_with_error_inputs']} | {inputs['cpu']} / {inputs['npu']} | {passes['cpu']} "
+            f"| {passes['npu']} | {summary['npu_only_misses']} | {summary['fail_on_both']} "
+            f"| {summary['npu_only_passes']} |"
+        ),
+        "",
+        (
+            f"Of the ops with an error-input generator, {empty['cpu']} yield no error input on the CPU and "
+            f"{empty['npu']} none on the NPU (the generators branch on the device); such an op passes there, "
+            f"as in test_errors. {not_implemented['cpu']} of the CPU's passes and {not_implemented['npu']} of the "
+            "NPU's are reflected operators that return NotImplemented: test_errors asserts inside the block "
+            "expecting the error, and its AssertionError matches their expected `Exception` with an empty regex. "
+            "Counts are as the checks ran, whatever the OpInfo declares; the 'OpInfo marks' "
+            "columns show what it declares for test_errors on that device type (an expected failure, a skip, "
+            "a CUDA-only test)."
+        ),
+        "",
+    ]
+    pairs = list(zip(cpu, npu))
+    npu_only = [(c, n) for c, n in pairs if error_status(c) == "pass" and error_status(n) != "pass"]
+    lines += [f"## NPU-only misses ({len(npu_only)}): pass on the CPU, not on the NPU", ""]
+    if npu_only:
+        kinds = ", ".join(f"{count} {kind}" for kind, count in summary["npu_only_miss_kinds"].items())
+        lines += [
+            f"First failing error input of each: {kinds}.",
+            "",
+            "| op | what happened on the NPU | expected | error input | OpInfo marks (NPU) |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for _, n in npu_only:
+            failure = first_failure(n)
+            lines.append(
+                f"| `{n['op']}` | {escape(error_reason(n))[:400]} | {escape(failure.get('expected', ''))[:200]} "
+                f"| {code(failure.get('sample', ''), 200)} | {escape(marks_of(n))} |"
+            )
+    else:
+        lines.append("None.")
+    both = [(c, n) for c, n in pairs if error_status(c) != "pass" and error_status(n) != "pass"]
+    lines += ["", f"## Failing on the CPU too ({len(both)})", ""]
+    if both:
+        lines += ["| op | CPU | NPU | OpInfo marks (CPU) |", "| --- | --- | --- | --- |"]
+        lines += [
+            f"| `{c['op']}` | {escape(error_reason(c))[:300]} | {escape(error_reason(n))[:300]} | {escape(marks_of(c))} |"
+            for c, n in both
+        ]
+    else:
+        lines.append("None.")
+    npu_better = [(c, n) for c, n in pairs if error_status(c) != "pass" and error_status(n) == "pass"]
+    if npu_better:
+        lines += ["", f"## Failing on the CPU only ({len(npu_better)})", ""]
+        lines += [f"- `{c['op']}`: {escape(error_reason(c))[:300]}" for c, _ in npu_better]
+    if events:
+        lines += ["", "## Worker events", "", *(f"- {escape(e)}" for e in events)]
+    lines += [
+        "",
+        "## Every op",
+        "",
+        "| op | error inputs (CPU / NPU) | CPU | NPU | NPU inputs failing | seconds (CPU / NPU) | notes |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for c, n in pairs:
+        failing = "-" if n.get("crash") else str(len(n["errors"]["failures"]))
+        seconds = " / ".join("-" if r["seconds"] is None else str(r["seconds"]) for r in (c, n))
+        notes = [f"{device}: {note}" for device, r in (("cpu", c), ("npu", n)) for note in notes_of(r)]
+        lines.append(
+            f"| `{c['op']}` | {inputs_of(c)} / {inputs_of(n)} | {error_status(c)} | {error_status(n)} "
+            f"| {failing} | {seconds} | {escape('; '.join(notes))[:300]} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def json_error_record(cpu: dict[str, Any], npu: dict[str, Any]) -> dict[str, Any]:
+    """One op for errors_report.json: its status, inputs, failures and OpInfo marks on each device."""
+
+    def side(record: dict[str, Any]) -> dict[str, Any]:
+        if record.get("crash"):
+            return {"status": "crash", "crash": record["crash"]}
+        errors = record["errors"]
+        out = {"status": errors["status"], "inputs": errors["inputs"], "passed": errors["passed"]}
+        out.update({k: errors[k] for k in ("failures", "opinfo_marks", "notes") if errors[k]})
+        out["seconds"] = record["seconds"]
+        return out
+
+    return {"op": cpu["op"], "cpu": side(cpu), "npu": side(npu)}
+
+
+def write_errors(
+    by_device: dict[str, list[dict[str, Any]]],
+    events: list[str],
+    args: argparse.Namespace,
+    seconds: float,
+    directory: Path,
+) -> str:
+    """Write errors_report.md and errors_report.json into ``directory``; return a summary for the terminal."""
+    cpu, npu = by_device["cpu"], by_device["npu"]
+    summary = summarize_errors(cpu, npu, seconds, args)
+    directory.mkdir(parents=True, exist_ok=True)
+    ops = [json_error_record(c, n) for c, n in zip(cpu, npu)]
+    (directory / "errors_report.json").write_text(json_text(summary, events, ops))
+    (directory / "errors_report.md").write_text(errors_markdown(summary, cpu, npu, events))
+    passes = summary["pass"]
+    return (
+        f"error inputs of {summary['ops_with_error_inputs']} ops: {passes['cpu']} pass on the CPU, "
+        f"{passes['npu']} on the NPU, {summary['npu_only_misses']} NPU-only misses; {seconds:.0f} s; "
+        f"reports in {directory}/errors_report.md and errors_report.json"
     )
