@@ -6,6 +6,7 @@
     nox -s conformance                 # ... and run conformance/ (OpInfo ops, NPU vs CPU) on our cell
     nox -s release-2.9.0-cann8.5       # build the cell and make its wheels manylinux (auditwheel)
     nox -s release                     # every supported cell, then dist/simple/ (PEP 503), SHA256SUMS, manifest.json
+    nox -s sanitize                    # our cell under ASan+UBSan (native tests, a pytest subset); TSan on the simulator
     nox -t build                       # build every supported cell
 
 The CANN part of a name drops a ".0" patch (8.5.0 -> 8.5; 8.3.RC1 stays); the full
@@ -64,6 +65,17 @@ EXTERNAL_LIBRARIES: tuple[str, ...] = (
     "libtorch*.so", "libc10.so", "libgomp.so.1", "libtorch_npu.so", "libascendcl_sim.so",
 )  # fmt: skip
 CONFORMANCE_REQUIREMENTS: tuple[str, ...] = ("expecttest", "hypothesis", "numpy")  # for torch's OpInfo database
+# What `sanitize` runs under ASan+UBSan besides the native tests: the runtime's concurrency,
+# memory and copy paths, bad input, and the operators of a training step.
+SANITIZE_TESTS: tuple[str, ...] = (
+    "packages/core-runtime/tests/test_memory.py",
+    "packages/core-runtime/tests/test_streams.py",
+    "packages/core-runtime/tests/test_host_memory.py",
+    "packages/core-runtime/tests/test_tensor_ops.py",
+    "packages/core-runtime/tests/test_bad_input.py",
+    "packages/core-runtime/tests/test_stress.py",
+    "packages/aten-ops/tests/test_quickstart.py",
+)
 
 MATRIX = matrix.Matrix.load()
 DAY = matrix.matrix_date()
@@ -324,6 +336,62 @@ def refusal(cell: matrix.Cell) -> str | None:
     return python_refusal(cell)
 
 
+def sanitized_environment(session: nox.Session) -> dict[str, str]:
+    """Environment for running instrumented libraries from an uninstrumented python."""
+    def library(name: str) -> str:
+        return session.run("gcc", f"-print-file-name={name}", silent=True, external=True).strip()
+
+    return {
+        # ASan's runtime first; libstdc++ with it, so ASan can intercept C++ exceptions (python
+        # itself does not link libstdc++, which would otherwise load only later, with torch).
+        "LD_PRELOAD": f"{library('libasan.so')} {library('libstdc++.so')}",
+        # CPython and torch keep their allocations until exit: leaks of theirs are not ours to report.
+        "ASAN_OPTIONS": "detect_leaks=0:abort_on_error=1:strict_init_order=1",
+        "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
+    }
+
+
+def sanitize_with_asan(session: nox.Session, cell: matrix.Cell) -> None:
+    """Every native target with ASan+UBSan: their native tests and SANITIZE_TESTS against them."""
+    out = ROOT / "dist" / "sanitize"
+    shutil.rmtree(out, ignore_errors=True)
+    tree = ROOT / "build" / "sanitize-address"
+    for package in present_packages():
+        session.run(
+            "python", "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "-w", str(out),
+            f"-Cbuild-dir={tree}/{{wheel_tag}}", f"-Ccmake.define.TORCH_NPU_CANN_VERSION={cell.cann}",
+            "-Ccmake.define.TORCH_NPU_SANITIZE=address,undefined", "-Ccmake.define.BUILD_TESTING=ON",
+            str(ROOT / package.path),
+            env=cell_env(cell),
+        )  # fmt: skip
+    session.install("--no-index", "--find-links", str(out), "--no-deps", "--force-reinstall",
+                    *(f"{p.dist}=={cell.version}" for p in present_packages()))  # fmt: skip
+    env = sanitized_environment(session)
+    for build_tree in sorted(d.parent for d in tree.glob("*/CTestTestfile.cmake")):
+        session.run("ctest", "--test-dir", str(build_tree), "--output-on-failure", env=env, external=True)
+    session.chdir(session.create_tmp())
+    session.run(
+        "python", "-m", "pytest", "--import-mode=append", "-p", "no:cacheprovider", f"--rootdir={ROOT}",
+        *(str(ROOT / t) for t in SANITIZE_TESTS), *session.posargs,
+        env=env,
+    )  # fmt: skip
+
+
+def sanitize_with_tsan(session: nox.Session) -> None:
+    """The simulator on its own with TSan: its native tests run real worker threads."""
+    tree = ROOT / "build" / "sanitize-thread"
+    session.run(
+        "cmake", "-S", str(ROOT / "packages/core-runtime/simulator"), "-B", str(tree), "-G", "Ninja",
+        "-DCMAKE_BUILD_TYPE=RelWithDebInfo", "-DBUILD_TESTING=ON", "-DTORCH_NPU_SANITIZE=thread",
+        external=True,
+    )  # fmt: skip
+    session.run("cmake", "--build", str(tree), external=True)
+    session.run(
+        "ctest", "--test-dir", str(tree), "--output-on-failure",
+        env={"TSAN_OPTIONS": "halt_on_error=1:second_deadlock_stack=1"}, external=True,
+    )  # fmt: skip
+
+
 # ------------------------------------------------------------------------ sessions
 
 
@@ -373,7 +441,16 @@ def _register_cell(cell: matrix.Cell) -> None:
 
 for _cell in MATRIX.cells:
     _register_cell(_cell)
-_register_alias("conformance", f"conformance-{next(c for c in MATRIX.cells if c.ours).id}")
+OUR_CELL = next(c for c in MATRIX.cells if c.ours)
+_register_alias("conformance", f"conformance-{OUR_CELL.id}")
+
+
+@nox.session(name="sanitize", python=None, reuse_venv=True)
+def sanitize(session: nox.Session) -> None:
+    """Our cell's native code under ASan+UBSan (native tests and a pytest subset), the simulator under TSan."""
+    session.install(f"torch=={OUR_CELL.torch}", *BUILD_REQUIREMENTS, *TEST_REQUIREMENTS)
+    sanitize_with_asan(session, OUR_CELL)
+    sanitize_with_tsan(session)
 
 RELEASED_CELLS = [c for c in MATRIX.cells if refusal(c) is None]
 
