@@ -82,6 +82,7 @@ class AclnnOp:
     params: list[Param]
     cpu: str
     aten: dict[str, dict]
+    check: str  # ATen's argument checks, run on the host before the launch ("" when the others cover it)
 
     @property
     def caller(self) -> str:
@@ -106,7 +107,10 @@ def parse_params(text: str) -> list[Param]:
 def load_ops(path: Path) -> list[AclnnOp]:
     rows = yaml.safe_load(path.read_text())
     return [
-        AclnnOp(row["aclnn"], parse_params(row["params"]), row["cpu"].strip(), row.get("aten") or {})
+        AclnnOp(
+            row["aclnn"], parse_params(row["params"]), row["cpu"].strip(), row.get("aten") or {},
+            (row.get("check") or "").strip(),
+        )  # fmt: skip
         for row in rows
     ]
 
@@ -215,7 +219,7 @@ def kernel_definition(op: AclnnOp, overload: str, spec: dict, schema: FunctionSc
     type_rule = TYPE_RULES.get(spec.get("type", "pointwise"))
     call = {name: name for name in names}
     call.update(spec.get("call") or {})
-    body = []
+    body = [f"  {op.check}"] if op.check else []
     if rule == "given":
         (out_name,) = out_names
         if "resize" in spec:

@@ -166,3 +166,33 @@ def test_exp_a_one_line_table_entry():
     assert torch.allclose(result.cpu(), x.exp())
     assert promoted.dtype == torch.float32 and torch.allclose(promoted.cpu(), integers.exp())
     assert torch.allclose(in_place.cpu(), x.exp())
+
+
+def _cpu_error(call, *cpu_args):
+    """The error ATen raises for `call` on the CPU: type and message."""
+    with pytest.raises(Exception) as raised:
+        call(*cpu_args)
+    return type(raised.value), str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "call, make",
+    [
+        (torch.neg, lambda: [torch.ones(3, dtype=torch.bool)]),
+        (lambda x: torch.mean(x), lambda: [torch.ones(3, dtype=torch.long)]),
+        (lambda x: torch.mean(x, dtype=torch.long), lambda: [torch.ones(3)]),
+        (lambda x: F.max_pool2d(x, 2, padding=-1), lambda: [torch.ones(1, 1, 4, 4)]),
+        (lambda x: F.max_pool2d(x, 3, padding=2), lambda: [torch.ones(1, 1, 4, 4)]),  # pad > kernel / 2
+        (lambda x: F.max_pool1d(x, 2, padding=-1), lambda: [torch.ones(1, 1, 4)]),
+    ],
+    ids=["neg-bool", "mean-int-input", "mean-int-dtype", "max_pool2d-negative-pad", "max_pool2d-large-pad",
+         "max_pool1d-negative-pad"],
+)
+def test_bad_arguments_fail_at_the_call_with_atens_message(call, make):
+    """Checked on the host before the launch: not an asynchronous device error at the next synchronize."""
+    cpu_args = make()
+    error_type, message = _cpu_error(call, *cpu_args)
+    with pytest.raises(error_type) as raised:
+        call(*[a.npu() for a in cpu_args])
+    assert str(raised.value) == message
+    torch.npu.synchronize()  # nothing was launched that fails later

@@ -1,5 +1,7 @@
 // Operators returning two tensors: max_pool2d_with_indices and nll_loss_forward.
 #include <ATen/ops/empty.h>
+#include <ATen/ops/empty_strided.h>
+#include <ATen/ops/max_pool2d_with_indices.h>
 #include <torch/library.h>
 
 #include "AclnnCallers.h"
@@ -8,16 +10,6 @@
 
 namespace torch_npu::ops {
 namespace {
-
-int64_t pooledSize(int64_t in, int64_t kernel, int64_t stride, int64_t padding, int64_t dilation, bool ceil_mode) {
-  const int64_t span = in + 2 * padding - dilation * (kernel - 1) - 1 + (ceil_mode ? stride - 1 : 0);
-  int64_t out = span / stride + 1;
-  // A window must start inside the input or its left padding.
-  if (ceil_mode && (out - 1) * stride >= in + padding) {
-    --out;
-  }
-  return out;
-}
 
 // ATen's defaults: one value for both dims; an empty stride means the kernel size.
 int64_t pick(at::IntArrayRef values, size_t dim, int64_t fallback) {
@@ -31,19 +23,20 @@ std::tuple<at::Tensor, at::Tensor> max_pool2d_with_indices(const at::Tensor& sel
                                                            at::IntArrayRef stride, at::IntArrayRef padding,
                                                            at::IntArrayRef dilation, bool ceil_mode) {
   const c10::Device device = commonDevice({self});
+  // ATen's own checks (with its messages) and output shape, from its meta kernel.
+  const at::Tensor shaped = std::get<0>(at::max_pool2d_with_indices(
+      at::empty_strided(self.sizes(), self.strides(), self.options().device(at::kMeta)), kernel_size, stride,
+      padding, dilation, ceil_mode));
   const npu::NPUGuard guard(device);
-  std::vector<int64_t> shape(self.sizes().begin(), self.sizes().end() - 2);
   std::array<int64_t, 2> kernels{}, strides{}, paddings{}, dilations{};
   for (size_t d = 0; d < 2; ++d) {
     kernels[d] = pick(kernel_size, d, 1);
     strides[d] = pick(stride, d, kernels[d]);
     paddings[d] = pick(padding, d, 0);
     dilations[d] = pick(dilation, d, 1);
-    shape.push_back(pooledSize(self.size(self.dim() - 2 + d), kernels[d], strides[d], paddings[d], dilations[d],
-                               ceil_mode));
   }
-  at::Tensor out = at::empty(shape, self.options());
-  at::Tensor indices = at::empty(shape, self.options().dtype(at::kLong));
+  at::Tensor out = at::empty(shaped.sizes(), self.options());
+  at::Tensor indices = at::empty(shaped.sizes(), self.options().dtype(at::kLong));
   aclnn::MaxPool2dWithIndices(self, kernels, strides, paddings, dilations, ceil_mode, out, indices);
   return {out, indices};
 }

@@ -68,8 +68,8 @@ at::Tensor sum(const at::Tensor& self, std::optional<at::ScalarType> dtype) {
 at::Tensor mean_dim(const at::Tensor& self, at::OptionalIntArrayRef dim, bool keepdim,
                     std::optional<at::ScalarType> dtype) {
   const at::ScalarType type = dtype.value_or(self.scalar_type());
-  TORCH_CHECK(at::isFloatingType(type) || at::isComplexType(type),
-              "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. "
+  TORCH_CHECK(at::isFloatingType(type) || at::isComplexType(type), "mean(): could not infer output dtype. ",
+              dtype.has_value() ? "Optional" : "Input", " dtype must be either a floating point or complex dtype. ",
               "Got: ", type);
   const npu::NPUGuard guard(commonDevice({self}));
   const Reduction reduction = reduce(self, dim, keepdim);
