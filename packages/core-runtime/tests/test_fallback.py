@@ -54,3 +54,47 @@ def test_disabling_the_fallback_turns_it_into_an_error():
     assert "raised: The operator 'aten::cosh" in result.stdout
     assert "is not currently supported on the NPU backend" in result.stdout
     assert "TORCH_NPU_FALLBACK_CPU_DISABLE=1" in result.stdout
+
+
+def _same_outcome(call, *cpu_tensors):
+    """`call` on NPU copies of `cpu_tensors` raises what the CPU raises, or leaves what the CPU leaves."""
+    npu_tensors = [t.npu() for t in cpu_tensors]
+    try:
+        expected = call(*cpu_tensors)
+    except RuntimeError as cpu_error:
+        try:
+            call(*npu_tensors)
+        except RuntimeError as npu_error:
+            assert str(npu_error) == str(cpu_error)
+            return
+        raise AssertionError(f"the NPU accepted what the CPU refuses: {cpu_error}")
+    result = call(*npu_tensors)
+    for on_npu, on_cpu in zip(npu_tensors, cpu_tensors):  # what the call wrote, aliases included
+        assert torch.equal(on_npu.cpu(), on_cpu)
+    assert torch.equal(result.cpu(), expected)
+
+
+def test_arguments_that_alias_behave_as_on_the_cpu():
+    """The fallback's CPU copies alias as the NPU tensors do: overlap checks and aliasing semantics hold."""
+    index = torch.tensor([2, 0, 1])
+    _same_outcome(lambda x, i: torch.index_select(x, 0, i, out=x), torch.randn(3), index)  # refused
+    _same_outcome(lambda x, i: torch.gather(x, 0, i, out=x), torch.randn(3), index)  # refused
+    _same_outcome(lambda x: torch.cosh(x, out=x), torch.randn(5))  # full overlap is fine
+    _same_outcome(lambda x: torch.sinh(x[:4], out=x[1:]), torch.randn(5))  # partial overlap is refused
+    _same_outcome(lambda x: x[:, :3].cosh_().add_(x[:, 1:4]), torch.randn(2, 5))  # views of one storage
+    # bool diff runs through out= calls whose outputs the CPU kernel resizes
+    _same_outcome(torch.diff, torch.tensor([True, False, False, True, True]))
+
+
+def test_a_cpu_tensor_beside_npu_tensors_is_refused_by_the_fallback():
+    x = torch.randn(3)
+    try:
+        torch.dot(x.npu(), x)
+    except RuntimeError as error:
+        assert "Expected all tensors to be on the same device, but found at least two devices, npu:0 and cpu!" in str(
+            error
+        )
+    else:
+        raise AssertionError("a CPU operand was accepted")
+    # A 0-dim CPU tensor is a scalar, as ATen accepts it beside device tensors.
+    assert torch.allclose(torch.atan2(x.npu(), torch.tensor(2.0)).cpu(), torch.atan2(x, torch.tensor(2.0)))

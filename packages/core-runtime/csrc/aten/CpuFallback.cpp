@@ -2,11 +2,14 @@
 
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/native/CPUFallback.h>
+#include <ATen/ops/empty.h>
 #include <c10/util/env.h>
 #include <torch/library.h>
 
+#include <algorithm>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -56,31 +59,56 @@ std::optional<c10::Device> npuDeviceOf(const torch::jit::Stack& stack, size_t fi
   return std::nullopt;
 }
 
-// Running on the CPU would silently accept operands on different NPUs; the
-// device would refuse them, so the fallback does too.
-void checkSingleNpuDevice(const torch::jit::Stack& stack, size_t first, size_t count) {
-  std::optional<c10::Device> seen;
-  auto check = [&](const at::Tensor& tensor) {
-    if (!tensor.defined() || !tensor.is_privateuseone()) {
+// Arguments that ATen takes on the CPU beside device tensors (advanced indexing's
+// index tensors, tensor_split's CPU split points).
+bool mayBeOnCpu(const c10::Argument& argument) {
+  return argument.name() == "indices" || argument.name() == "tensor_indices_or_sections";
+}
+
+// Running on the CPU would silently accept operands on different NPUs, or a CPU
+// tensor beside NPU ones; the device would refuse them, so the fallback does too.
+// A 0-dim CPU tensor is a scalar, which ATen accepts beside device tensors.
+void checkSingleNpuDevice(const c10::FunctionSchema& schema, const torch::jit::Stack& stack, size_t first) {
+  std::optional<c10::Device> npu_device;
+  std::optional<c10::Device> other_device;
+  auto note = [&](const at::Tensor& tensor, bool cpu_allowed) {
+    if (!tensor.defined()) {
       return;
     }
-    if (!seen.has_value()) {
-      seen = tensor.device();
+    if (!tensor.is_privateuseone()) {
+      if (!cpu_allowed && tensor.dim() > 0 && !other_device.has_value()) {
+        other_device = tensor.device();
+      }
+      return;
     }
-    TORCH_CHECK(*seen == tensor.device(),
-                "Expected all tensors to be on the same device, but found at least two devices, ", *seen, " and ",
-                tensor.device(), "!");
+    if (!npu_device.has_value()) {
+      npu_device = tensor.device();
+    }
+    TORCH_CHECK(*npu_device == tensor.device(),
+                "Expected all tensors to be on the same device, but found at least two devices, ", *npu_device,
+                " and ", tensor.device(), "!");
   };
-  for (size_t i = first; i < first + count; ++i) {
-    const c10::IValue& value = stack[i];
+  const auto& arguments = schema.arguments();
+  for (size_t i = 0; i < arguments.size(); ++i) {
+    const c10::IValue& value = stack[first + i];
+    const bool cpu_allowed = mayBeOnCpu(arguments[i]);
     if (value.isTensor()) {
-      check(value.toTensor());
+      note(value.toTensor(), cpu_allowed);
     } else if (value.isTensorList()) {
       for (const at::Tensor& tensor : value.toTensorList().vec()) {
-        check(tensor);
+        note(tensor, cpu_allowed);
+      }
+    } else if (value.isList()) {  // Tensor?[]
+      for (const c10::IValue& element : value.toListRef()) {
+        if (element.isTensor()) {
+          note(element.toTensor(), cpu_allowed);
+        }
       }
     }
   }
+  TORCH_CHECK(!npu_device.has_value() || !other_device.has_value(),
+              "Expected all tensors to be on the same device, but found at least two devices, ", *npu_device, " and ",
+              *other_device, "!");
 }
 
 // Random ops running on the CPU still draw from the NPU generator: each call
@@ -116,6 +144,131 @@ void substituteGenerators(const c10::OperatorHandle& op, torch::jit::Stack& stac
   }
 }
 
+// Every NPU tensor among the arguments, tensor lists included (Tensor?[] lists, the
+// indices of advanced indexing, are left to at::native::cpu_fallback).
+template <typename Visit>
+void forEachNpuTensor(const torch::jit::Stack& stack, size_t first, size_t count, Visit&& visit) {
+  auto offer = [&](const c10::IValue& value) {
+    if (value.isTensor() && value.toTensor().defined() && value.toTensor().is_privateuseone()) {
+      visit(value.toTensor());
+    }
+  };
+  for (size_t i = first; i < first + count; ++i) {
+    const c10::IValue& value = stack[i];
+    if (value.isTensorList()) {
+      for (const c10::IValue& element : value.toListRef()) {
+        offer(element);
+      }
+    } else {
+      offer(value);
+    }
+  }
+}
+
+bool argumentsShareStorage(const torch::jit::Stack& stack, size_t first, size_t count) {
+  std::unordered_set<const c10::StorageImpl*> seen;
+  bool shared = false;
+  forEachNpuTensor(stack, first, count, [&](const at::Tensor& tensor) {
+    shared |= !seen.insert(tensor.storage().unsafeGetStorageImpl()).second;
+  });
+  return shared;
+}
+
+// The whole of `tensor`'s storage, as bytes.
+at::Tensor storageBytes(const at::Tensor& tensor) {
+  return at::empty({0}, tensor.options().dtype(at::kByte))
+      .set_(tensor.storage(), 0, {static_cast<int64_t>(tensor.storage().nbytes())}, {1});
+}
+
+// Arguments that view one NPU storage: at::native::cpu_fallback copies each to the
+// CPU on its own, so the CPU kernel could neither see their overlap (ATen refuses
+// many such calls) nor compute what the aliasing means. These calls run instead on
+// CPU copies that alias as the NPU tensors do: one copy per storage, written back.
+void runOnAliasedCpuCopies(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
+  const c10::FunctionSchema& schema = op.schema();
+  const size_t count = schema.arguments().size();
+  const size_t first = stack->size() - count;
+  const c10::Device device = *npuDeviceOf(*stack, first, count);
+  const std::vector<c10::IValue> npu_arguments(stack->begin() + static_cast<std::ptrdiff_t>(first), stack->end());
+  std::unordered_map<const c10::StorageImpl*, std::pair<at::Tensor, at::Tensor>> copies;  // npu bytes, cpu bytes
+  auto to_cpu = [&](const at::Tensor& tensor) {
+    auto [entry, added] = copies.try_emplace(tensor.storage().unsafeGetStorageImpl());
+    if (added) {
+      at::Tensor npu_bytes = storageBytes(tensor);
+      entry->second = {npu_bytes, npu_bytes.cpu()};
+    }
+    return at::empty({0}, tensor.options().device(at::kCPU))
+        .set_(entry->second.second.storage(), tensor.storage_offset(), tensor.sizes(), tensor.strides());
+  };
+  for (size_t i = first; i < stack->size(); ++i) {
+    c10::IValue& value = (*stack)[i];
+    if (value.isTensor() && value.toTensor().defined() && value.toTensor().is_privateuseone()) {
+      value = to_cpu(value.toTensor());
+    } else if (value.isTensorList()) {
+      std::vector<at::Tensor> tensors = value.toTensorList().vec();
+      for (at::Tensor& tensor : tensors) {
+        tensor = tensor.defined() && tensor.is_privateuseone() ? to_cpu(tensor) : tensor;
+      }
+      value = c10::IValue(tensors);
+    }
+  }
+  const std::vector<c10::IValue> cpu_arguments(stack->begin() + static_cast<std::ptrdiff_t>(first), stack->end());
+  op.redispatchBoxed(c10::DispatchKeySet(c10::DispatchKey::CPU), stack);
+  // Written arguments: their storages go back whole; one the kernel resized (an out=
+  // tensor on a storage of its own now) is resized on the NPU and copied.
+  std::unordered_set<const c10::StorageImpl*> written;
+  std::vector<std::pair<at::Tensor, at::Tensor>> resized;  // npu argument, its CPU result
+  for (size_t i = 0; i < count; ++i) {
+    const c10::AliasInfo* alias = schema.arguments()[i].alias_info();
+    if (alias == nullptr || !alias->isWrite() || !npu_arguments[i].isTensor()) {
+      continue;
+    }
+    const at::Tensor& npu_tensor = npu_arguments[i].toTensor();
+    const at::Tensor& cpu_tensor = cpu_arguments[i].toTensor();
+    if (!npu_tensor.defined() || !npu_tensor.is_privateuseone()) {
+      continue;
+    }
+    const auto& cpu_bytes = copies.at(npu_tensor.storage().unsafeGetStorageImpl()).second;
+    if (cpu_tensor.storage().unsafeGetStorageImpl() == cpu_bytes.storage().unsafeGetStorageImpl() &&
+        cpu_tensor.sizes() == npu_tensor.sizes()) {
+      written.insert(npu_tensor.storage().unsafeGetStorageImpl());
+    } else {
+      resized.emplace_back(npu_tensor, cpu_tensor);
+    }
+  }
+  for (const c10::StorageImpl* storage : written) {
+    const auto& [npu_bytes, cpu_bytes] = copies.at(storage);
+    npu_bytes.copy_(cpu_bytes);
+  }
+  for (auto& [npu_tensor, cpu_tensor] : resized) {
+    at::Tensor target = npu_tensor;  // resize_ on a handle to the caller's tensor
+    target.resize_(cpu_tensor.sizes());
+    target.copy_(cpu_tensor);
+  }
+  // Results that alias a written argument are that NPU argument; new ones move to the NPU.
+  const size_t returns = schema.returns().size();
+  for (size_t r = 0; r < returns; ++r) {
+    c10::IValue& value = (*stack)[stack->size() - returns + r];
+    const c10::AliasInfo* alias = schema.returns()[r].alias_info();
+    const auto& arguments = schema.arguments();
+    const auto source = alias == nullptr ? arguments.end() : std::find_if(arguments.begin(), arguments.end(),
+        [&](const c10::Argument& argument) {
+          return argument.alias_info() != nullptr && argument.alias_info()->beforeSets() == alias->beforeSets();
+        });
+    if (source != arguments.end()) {
+      value = npu_arguments[static_cast<size_t>(source - arguments.begin())];
+    } else if (value.isTensor() && value.toTensor().defined()) {
+      value = value.toTensor().to(device);
+    } else if (value.isTensorList()) {
+      std::vector<at::Tensor> tensors = value.toTensorList().vec();
+      for (at::Tensor& tensor : tensors) {
+        tensor = tensor.defined() ? tensor.to(device) : tensor;
+      }
+      value = c10::IValue(tensors);
+    }
+  }
+}
+
 void npuCpuFallback(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
   const std::string name = c10::toString(op.schema().operator_name());
   TORCH_CHECK_NOT_IMPLEMENTED(!fallbackDisabled(), "The operator '", name,
@@ -126,9 +279,13 @@ void npuCpuFallback(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
                "' is not currently supported on the NPU backend and will fall back to run on the CPU. "
                "This may have performance implications.");
   }
-  const size_t argument_count = op.schema().arguments().size();
-  checkSingleNpuDevice(*stack, stack->size() - argument_count, argument_count);
+  checkSingleNpuDevice(op.schema(), *stack, stack->size() - op.schema().arguments().size());
   substituteGenerators(op, *stack);
+  const size_t argument_count = op.schema().arguments().size();
+  if (argumentsShareStorage(*stack, stack->size() - argument_count, argument_count)) {
+    runOnAliasedCpuCopies(op, stack);
+    return;
+  }
   at::native::cpu_fallback(op, stack);
 }
 
