@@ -82,6 +82,9 @@ def test_arguments_that_alias_behave_as_on_the_cpu():
     _same_outcome(lambda x: torch.cosh(x, out=x), torch.randn(5))  # full overlap is fine
     _same_outcome(lambda x: torch.sinh(x[:4], out=x[1:]), torch.randn(5))  # partial overlap is refused
     _same_outcome(lambda x: x[:, :3].cosh_().add_(x[:, 1:4]), torch.randn(2, 5))  # views of one storage
+    # an out= tensor that overlaps itself (expanded) is refused
+    _same_outcome(lambda x, i, out: torch.index_select(x, 0, i, out=out.expand(2, 3)),
+                  torch.randn(3, 3), torch.tensor([0, 2]), torch.zeros(1, 3))  # fmt: skip
     # bool diff runs through out= calls whose outputs the CPU kernel resizes
     _same_outcome(torch.diff, torch.tensor([True, False, False, True, True]))
 

@@ -1,5 +1,6 @@
 #include "aten/CpuFallback.h"
 
+#include <ATen/MemoryOverlap.h>
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/native/CPUFallback.h>
 #include <ATen/ops/empty.h>
@@ -165,13 +166,21 @@ void forEachNpuTensor(const torch::jit::Stack& stack, size_t first, size_t count
   }
 }
 
-bool argumentsShareStorage(const torch::jit::Stack& stack, size_t first, size_t count) {
+// Whether the CPU kernel must see the arguments' memory as it is: two of them view
+// one storage, or a written one overlaps itself (an expanded out= tensor).
+bool needsAliasingCopies(const c10::FunctionSchema& schema, const torch::jit::Stack& stack, size_t first) {
   std::unordered_set<const c10::StorageImpl*> seen;
-  bool shared = false;
-  forEachNpuTensor(stack, first, count, [&](const at::Tensor& tensor) {
-    shared |= !seen.insert(tensor.storage().unsafeGetStorageImpl()).second;
-  });
-  return shared;
+  bool needed = false;
+  const auto& arguments = schema.arguments();
+  for (size_t i = 0; i < arguments.size() && !needed; ++i) {
+    const c10::AliasInfo* alias = arguments[i].alias_info();
+    const bool written = alias != nullptr && alias->isWrite();
+    forEachNpuTensor(stack, first + i, 1, [&](const at::Tensor& tensor) {
+      needed |= !seen.insert(tensor.storage().unsafeGetStorageImpl()).second ||
+                (written && at::has_internal_overlap(tensor) == at::MemOverlap::Yes);
+    });
+  }
+  return needed;
 }
 
 // The whole of `tensor`'s storage, as bytes.
@@ -180,9 +189,10 @@ at::Tensor storageBytes(const at::Tensor& tensor) {
       .set_(tensor.storage(), 0, {static_cast<int64_t>(tensor.storage().nbytes())}, {1});
 }
 
-// Arguments that view one NPU storage: at::native::cpu_fallback copies each to the
-// CPU on its own, so the CPU kernel could neither see their overlap (ATen refuses
-// many such calls) nor compute what the aliasing means. These calls run instead on
+// Arguments that view one NPU storage (or a written one that overlaps itself):
+// at::native::cpu_fallback copies each to the CPU on its own, so the CPU kernel could
+// neither see their overlap (ATen refuses many such calls) nor compute what the
+// aliasing means. These calls run instead on
 // CPU copies that alias as the NPU tensors do: one copy per storage, written back.
 void runOnAliasedCpuCopies(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
   const c10::FunctionSchema& schema = op.schema();
@@ -281,8 +291,7 @@ void npuCpuFallback(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
   }
   checkSingleNpuDevice(op.schema(), *stack, stack->size() - op.schema().arguments().size());
   substituteGenerators(op, *stack);
-  const size_t argument_count = op.schema().arguments().size();
-  if (argumentsShareStorage(*stack, stack->size() - argument_count, argument_count)) {
+  if (needsAliasingCopies(op.schema(), *stack, stack->size() - op.schema().arguments().size())) {
     runOnAliasedCpuCopies(op, stack);
     return;
   }
