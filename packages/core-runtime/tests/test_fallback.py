@@ -85,6 +85,8 @@ def test_arguments_that_alias_behave_as_on_the_cpu():
     # an out= tensor that overlaps itself (expanded) is refused
     _same_outcome(lambda x, i, out: torch.index_select(x, 0, i, out=out.expand(2, 3)),
                   torch.randn(3, 3), torch.tensor([0, 2]), torch.zeros(1, 3))  # fmt: skip
+    # one tensor passed twice is one tensor to the CPU kernel, even when empty
+    _same_outcome(lambda x, y: torch.cat((x, y), out=x), torch.randn(0), torch.randn(4, 6))
     # bool diff runs through out= calls whose outputs the CPU kernel resizes
     _same_outcome(torch.diff, torch.tensor([True, False, False, True, True]))
 

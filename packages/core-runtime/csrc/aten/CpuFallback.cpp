@@ -201,14 +201,21 @@ void runOnAliasedCpuCopies(const c10::OperatorHandle& op, torch::jit::Stack* sta
   const c10::Device device = *npuDeviceOf(*stack, first, count);
   const std::vector<c10::IValue> npu_arguments(stack->begin() + static_cast<std::ptrdiff_t>(first), stack->end());
   std::unordered_map<const c10::StorageImpl*, std::pair<at::Tensor, at::Tensor>> copies;  // npu bytes, cpu bytes
+  // One CPU view per NPU tensor: a tensor passed twice is the same tensor on the CPU too.
+  std::unordered_map<const c10::TensorImpl*, at::Tensor> views;
   auto to_cpu = [&](const at::Tensor& tensor) {
+    auto [view, new_view] = views.try_emplace(tensor.unsafeGetTensorImpl());
+    if (!new_view) {
+      return view->second;
+    }
     auto [entry, added] = copies.try_emplace(tensor.storage().unsafeGetStorageImpl());
     if (added) {
       at::Tensor npu_bytes = storageBytes(tensor);
       entry->second = {npu_bytes, npu_bytes.cpu()};
     }
-    return at::empty({0}, tensor.options().device(at::kCPU))
-        .set_(entry->second.second.storage(), tensor.storage_offset(), tensor.sizes(), tensor.strides());
+    view->second = at::empty({0}, tensor.options().device(at::kCPU))
+                       .set_(entry->second.second.storage(), tensor.storage_offset(), tensor.sizes(), tensor.strides());
+    return view->second;
   };
   for (size_t i = first; i < stack->size(); ++i) {
     c10::IValue& value = (*stack)[i];
