@@ -167,8 +167,15 @@ void forEachNpuTensor(const torch::jit::Stack& stack, size_t first, size_t count
 }
 
 // Whether the CPU kernel must see the arguments' memory as it is: two of them view
-// one storage, or a written one overlaps itself (an expanded out= tensor).
+// one storage, or a written one overlaps itself (an expanded out= tensor). View
+// operators (a result that aliases an argument without writing it) stay with
+// at::native::cpu_fallback, which knows how to refuse them.
 bool needsAliasingCopies(const c10::FunctionSchema& schema, const torch::jit::Stack& stack, size_t first) {
+  for (const c10::Argument& result : schema.returns()) {
+    if (result.alias_info() != nullptr && !result.alias_info()->isWrite()) {
+      return false;
+    }
+  }
   std::unordered_set<const c10::StorageImpl*> seen;
   bool needed = false;
   const auto& arguments = schema.arguments();
@@ -192,8 +199,8 @@ at::Tensor storageBytes(const at::Tensor& tensor) {
 // Arguments that view one NPU storage (or a written one that overlaps itself):
 // at::native::cpu_fallback copies each to the CPU on its own, so the CPU kernel could
 // neither see their overlap (ATen refuses many such calls) nor compute what the
-// aliasing means. These calls run instead on
-// CPU copies that alias as the NPU tensors do: one copy per storage, written back.
+// aliasing means. These calls run instead on CPU copies that alias as the NPU
+// tensors do: one copy per storage, written back.
 void runOnAliasedCpuCopies(const c10::OperatorHandle& op, torch::jit::Stack* stack) {
   const c10::FunctionSchema& schema = op.schema();
   const size_t count = schema.arguments().size();
@@ -262,7 +269,8 @@ void runOnAliasedCpuCopies(const c10::OperatorHandle& op, torch::jit::Stack* sta
     target.resize_(cpu_tensor.sizes());
     target.copy_(cpu_tensor);
   }
-  // Results that alias a written argument are that NPU argument; new ones move to the NPU.
+  // Results that alias a written argument are that NPU argument (views never get here);
+  // new ones move to the NPU.
   const size_t returns = schema.returns().size();
   for (size_t r = 0; r < returns; ++r) {
     c10::IValue& value = (*stack)[stack->size() - returns + r];
