@@ -42,22 +42,36 @@ bool fallbackDisabled() {
   return disabled;
 }
 
-// The device of the first NPU tensor argument, if any.
-std::optional<c10::Device> npuDeviceOf(const torch::jit::Stack& stack, size_t first, size_t count) {
+// Every NPU tensor among the arguments, tensor lists included (Tensor?[] lists, the
+// indices of advanced indexing, are not visited).
+template <typename Visit>
+void forEachNpuTensor(const torch::jit::Stack& stack, size_t first, size_t count, Visit&& visit) {
+  auto offer = [&](const c10::IValue& value) {
+    if (value.isTensor() && value.toTensor().defined() && value.toTensor().is_privateuseone()) {
+      visit(value.toTensor());
+    }
+  };
   for (size_t i = first; i < first + count; ++i) {
     const c10::IValue& value = stack[i];
-    if (value.isTensor() && value.toTensor().is_privateuseone()) {
-      return value.toTensor().device();
-    }
     if (value.isTensorList()) {
-      for (const at::Tensor& tensor : value.toTensorList().vec()) {
-        if (tensor.defined() && tensor.is_privateuseone()) {
-          return tensor.device();
-        }
+      for (const c10::IValue& element : value.toListRef()) {
+        offer(element);
       }
+    } else {
+      offer(value);
     }
   }
-  return std::nullopt;
+}
+
+// The device of the first NPU tensor argument, if any.
+std::optional<c10::Device> npuDeviceOf(const torch::jit::Stack& stack, size_t first, size_t count) {
+  std::optional<c10::Device> device;
+  forEachNpuTensor(stack, first, count, [&](const at::Tensor& tensor) {
+    if (!device.has_value()) {
+      device = tensor.device();
+    }
+  });
+  return device;
 }
 
 // Arguments that ATen takes on the CPU beside device tensors (advanced indexing's
@@ -142,27 +156,6 @@ void substituteGenerators(const c10::OperatorHandle& op, torch::jit::Stack& stac
       cpu_generator.set_current_seed(npu_common::cpuSeedAt(seed, offset));
     }
     slot = c10::IValue(cpu_generator);
-  }
-}
-
-// Every NPU tensor among the arguments, tensor lists included (Tensor?[] lists, the
-// indices of advanced indexing, are left to at::native::cpu_fallback).
-template <typename Visit>
-void forEachNpuTensor(const torch::jit::Stack& stack, size_t first, size_t count, Visit&& visit) {
-  auto offer = [&](const c10::IValue& value) {
-    if (value.isTensor() && value.toTensor().defined() && value.toTensor().is_privateuseone()) {
-      visit(value.toTensor());
-    }
-  };
-  for (size_t i = first; i < first + count; ++i) {
-    const c10::IValue& value = stack[i];
-    if (value.isTensorList()) {
-      for (const c10::IValue& element : value.toListRef()) {
-        offer(element);
-      }
-    } else {
-      offer(value);
-    }
   }
 }
 
