@@ -3,6 +3,7 @@
 
 #include "api_support.h"
 #include "runtime.h"
+#include "stream.h"
 
 using namespace npu_sim;
 
@@ -49,5 +50,7 @@ int32_t npuSimDeviceOfPointer(const void* ptr) {
     return -1;
   }
 }
+
+void npuSimSetWorkerIdleHook(void (*hook)(void)) { Stream::setIdleHook(hook); }
 
 }  // extern "C"

@@ -46,6 +46,13 @@ ACL_FUNC_VISIBILITY void npuSimSetRecentErrMsg(const char* message);
 // aclrtMalloc allocation), or -1 when no device does.
 ACL_FUNC_VISIBILITY int32_t npuSimDeviceOfPointer(const void* ptr);
 
+// Makes `hook` (null: none) what every stream worker calls, on its own thread,
+// when it runs out of work and is about to sleep. Kernel libraries release
+// per-thread resources there that would otherwise weigh on the host's own
+// work while the device idles (libopapi_sim.so releases the worker's OpenMP
+// team). `hook` must not throw or enqueue work.
+ACL_FUNC_VISIBILITY void npuSimSetWorkerIdleHook(void (*hook)(void));
+
 #ifdef __cplusplus
 }
 #endif
