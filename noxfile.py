@@ -251,12 +251,16 @@ def test(session: nox.Session, cell: matrix.Cell) -> None:
     session.run(python, "-c", _CHECK_INSTALLED, external=True)
     tests = [str(ROOT / t) for t in TEST_PATHS if (ROOT / t).is_dir()]
     env = {"TORCH_NPU_TEST_CELL": cell.id, "TORCH_NPU_OTHER_CELL_WHEELS": os.pathsep.join(other_cells_wheels(cell))}
-    session.run(
-        python, "-m", "pytest", "--import-mode=append", "-p", "no:cacheprovider",
-        f"--rootdir={ROOT}", *tests, *session.posargs,
-        env=env, external=True,
-    )  # fmt: skip
-    run_ctest(session, cell)
+    # Twice: as users run it, then with device memory closed to host code as on hardware
+    # (TORCH_NPU_SIM_PROTECT=1), so that no path of ours reads device memory from the host.
+    for protect in ("0", "1"):
+        session.log(f"TORCH_NPU_SIM_PROTECT={protect}")
+        session.run(
+            python, "-m", "pytest", "--import-mode=append", "-p", "no:cacheprovider",
+            f"--rootdir={ROOT}", *tests, *session.posargs,
+            env={**env, "TORCH_NPU_SIM_PROTECT": protect}, external=True,
+        )  # fmt: skip
+        run_ctest(session, cell, {"TORCH_NPU_SIM_PROTECT": protect})
 
 
 def conformance(session: nox.Session, cell: matrix.Cell) -> None:
@@ -317,8 +321,8 @@ def write_index(session: nox.Session, cells: list[matrix.Cell]) -> None:
     session.log(f"wrote {simple} ({len(by_project)} projects), {dist / 'SHA256SUMS'}, {dist / 'manifest.json'}")
 
 
-def run_ctest(session: nox.Session, cell: matrix.Cell) -> None:
-    """Run the native tests (ctest) of the cell's CMake tree; skip when it has none."""
+def run_ctest(session: nox.Session, cell: matrix.Cell, env: dict[str, str] | None = None) -> None:
+    """Run the native tests (ctest) of the cell's CMake tree, with ``env``; skip when it has none."""
     ctest = shutil.which("ctest")
     trees = sorted(d.parent for d in build_root(cell).glob("*/CTestTestfile.cmake"))
     if not trees or ctest is None:
@@ -326,7 +330,7 @@ def run_ctest(session: nox.Session, cell: matrix.Cell) -> None:
         session.log(f"ctest skipped: {why}")
         return
     for tree in trees:
-        session.run(ctest, "--test-dir", str(tree), "--output-on-failure", external=True)
+        session.run(ctest, "--test-dir", str(tree), "--output-on-failure", env=env, external=True)
 
 
 def refusal(cell: matrix.Cell) -> str | None:

@@ -10,6 +10,7 @@
 #include "c_enum.h"
 #include "conversion_error.h"
 #include "list_descriptors.h"
+#include "npu_sim/sim_extensions.h"
 #include "npu_sim_aclnn/dtype.h"
 
 namespace npu_sim::aclnn {
@@ -17,9 +18,12 @@ namespace {
 
 at::Tensor viewDeviceMemory(const aclTensor& tensor) {
   // Null deleter: the memory belongs to the device allocator, not the view.
+  // The view reads and writes where the simulator reaches device memory,
+  // which host code may not (TORCH_NPU_SIM_PROTECT).
   c10::Storage storage(c10::make_intrusive<c10::StorageImpl>(
       c10::StorageImpl::use_byte_size_t(), c10::SymInt(static_cast<int64_t>(tensor.storage_bytes)),
-      c10::DataPtr(tensor.data, c10::Device(c10::DeviceType::CPU)), /*allocator=*/nullptr, /*resizable=*/false));
+      c10::DataPtr(npuSimHostAddress(tensor.data), c10::Device(c10::DeviceType::CPU)), /*allocator=*/nullptr,
+      /*resizable=*/false));
   // The VIEW constructor takes the key set as given: CPU alone, no autograd
   // keys and hence no version counter, i.e. an inference tensor. It is what
   // constructing under c10::InferenceMode gives, without the guard's cost
