@@ -6,6 +6,7 @@
 #include "npu/NPUException.h"
 #include "npu/NPUFunctions.h"
 #include "npu/NPUStream.h"
+#include "npu/NPUTrace.h"
 
 namespace torch_npu::npu {
 
@@ -92,6 +93,7 @@ void NPUGuardImpl::record(void** event, const c10::Stream& stream, const c10::De
     NPU_CHECK(acl::aclrtCreateEventWithFlag(reinterpret_cast<aclrtEvent*>(event), flags));
   }
   NPU_CHECK(acl::aclrtRecordEvent(*event, npu_stream.stream()));
+  trace::report(trace::Kind::EventRecord, npu_stream.device_index(), *event, npu_stream.stream());
   exchange_device(previous);
 }
 
@@ -103,6 +105,7 @@ void NPUGuardImpl::block(void* event, const c10::Stream& stream) const {
   const NPUStream npu_stream(stream);
   const c10::DeviceIndex previous = exchange_device(npu_stream.device_index());
   NPU_CHECK(acl::aclrtStreamWaitEvent(npu_stream.stream(), event));
+  trace::report(trace::Kind::EventWait, npu_stream.device_index(), event, npu_stream.stream());
   exchange_device(previous);
 }
 
@@ -112,12 +115,17 @@ bool NPUGuardImpl::queryEvent(void* event) const {
   }
   aclrtEventRecordedStatus status = ACL_EVENT_RECORDED_STATUS_NOT_READY;
   NPU_CHECK(acl::aclrtQueryEventStatus(event, &status));
-  return status == ACL_EVENT_RECORDED_STATUS_COMPLETE;
+  const bool complete = status == ACL_EVENT_RECORDED_STATUS_COMPLETE;
+  if (complete) {  // the host has seen the work finish, as if it had waited
+    trace::report(trace::Kind::EventSynchronize, -1, event, nullptr);
+  }
+  return complete;
 }
 
 void NPUGuardImpl::synchronizeEvent(void* event) const {
   if (event != nullptr) {
     NPU_CHECK(acl::aclrtSynchronizeEvent(event));
+    trace::report(trace::Kind::EventSynchronize, -1, event, nullptr);
   }
 }
 

@@ -11,6 +11,7 @@
 #include "npu/NPUException.h"
 #include "npu/NPUFunctions.h"
 #include "npu/NPURuntime.h"
+#include "npu/NPUTrace.h"
 
 namespace torch_npu::npu {
 namespace {
@@ -132,11 +133,16 @@ aclrtStream NPUStream::stream() const {
 bool NPUStream::query() const {
   aclrtStreamStatus status = ACL_STREAM_STATUS_NOT_READY;
   NPU_CHECK(acl::aclrtStreamQuery(stream(), &status));
-  return status == ACL_STREAM_STATUS_COMPLETE;
+  const bool complete = status == ACL_STREAM_STATUS_COMPLETE;
+  if (complete) {  // the host has seen the work finish, as if it had waited
+    trace::report(trace::Kind::StreamSynchronize, device_index(), nullptr, stream());
+  }
+  return complete;
 }
 
 void NPUStream::synchronize() const {
   NPU_CHECK(acl::aclrtSynchronizeStream(stream()));
+  trace::report(trace::Kind::StreamSynchronize, device_index(), nullptr, stream());
 }
 
 NPUStream getStreamFromPool(bool isHighPriority, c10::DeviceIndex device) {
