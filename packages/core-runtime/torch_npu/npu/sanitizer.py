@@ -386,6 +386,7 @@ class _SanitizerMode(TorchDispatchMode):
         if info is None:
             info = self.schemas[func] = _schema_info(func)
         uses: Dict[Tuple[int, int, int], Tuple[torch.Tensor, bool]] = {}
+        host_tensors = [False]  # set when a CPU tensor takes part: the operator copies to or from the host
         arguments, returns = info
         if name not in _ALLOCATING_ONLY:
             for index, argument_name, written, view_only in arguments:
@@ -393,19 +394,20 @@ class _SanitizerMode(TorchDispatchMode):
                     continue
                 value = args[index] if 0 <= index < len(args) else kwargs.get(argument_name)
                 for tensor in _tensors(value):
-                    self._use(uses, tensor, written)
+                    self._use(uses, tensor, written, host_tensors)
             values = [result] if len(returns) == 1 else list(result) if isinstance(result, (tuple, list)) else []
             for new, value in zip(returns, values):
                 if new:
                     for tensor in _tensors(value):
-                        self._use(uses, tensor, True)
+                        self._use(uses, tensor, True, host_tensors)
         with tracker.lock:
-            self._record(tracker, func, uses)
+            self._record(tracker, func, uses, host_tensors[0])
         return result
 
     @staticmethod
-    def _use(uses: dict, tensor: torch.Tensor, written: bool) -> None:
+    def _use(uses: dict, tensor: torch.Tensor, written: bool, host_tensors: List[bool]) -> None:
         if not _tracked(tensor):
+            host_tensors[0] = host_tensors[0] or tensor.device.type == "cpu"
             return
         storage = tensor.untyped_storage()
         base = storage.data_ptr()
@@ -418,7 +420,7 @@ class _SanitizerMode(TorchDispatchMode):
         seen = uses.get(key)
         uses[key] = (tensor, written or (seen is not None and seen[1]))
 
-    def _record(self, tracker: _Tracker, func: Any, uses: dict) -> None:
+    def _record(self, tracker: _Tracker, func: Any, uses: dict, host_tensors: bool) -> None:
         global _HOST_WAITS
         if _HOST_WAITS is None:
             Kind = _C._TraceKind
@@ -430,11 +432,11 @@ class _SanitizerMode(TorchDispatchMode):
         stack = _stack()
         context = (operator, stack)
         # What the operator did on the runtime (orderings it set up, memory it took) applies
-        # before its accesses, in order. A host wait inside an operator that only reads NPU
-        # tensors (.cpu(), .item(), copy_ to the host) waits for those reads, so it applies
-        # after them; in any other operator it precedes its kernel (staging a host scalar),
-        # and the host is not taken to have waited for the operator's own work.
-        to_host = bool(uses) and not any(written for _, written in uses.values())
+        # before its accesses, in order. A host wait inside a copy between host and device
+        # (.cpu(), .npu(), copy_) or an operator that only reads NPU tensors (.item()) waits
+        # for that work, so it applies after the accesses; in any other operator it precedes
+        # its kernel (staging a Python scalar), and the host has not waited for the operator.
+        to_host = bool(uses) and (host_tensors or not any(written for _, written in uses.values()))
         host_waits = []
         for record in records:
             if to_host and record[0] in _HOST_WAITS:
