@@ -7,7 +7,7 @@
     nox -s release-2.9.0-cann8.5       # build the cell and make its wheels manylinux (auditwheel)
     nox -s release                     # every supported cell, then dist/simple/ (PEP 503), SHA256SUMS, manifest.json
     nox -s sanitize                    # our cell under ASan+UBSan (native tests, a pytest subset); TSan on the simulator
-    nox -s sanitize-streams            # the stream tests and the quickstart under the stream sanitizer (TORCH_NPU_SANITIZER=raise)
+    nox -s sanitize-streams            # stream tests and quickstart with TORCH_NPU_SANITIZER=raise
     nox -t build                       # build every supported cell
 
 The CANN part of a name drops a ".0" patch (8.5.0 -> 8.5; 8.3.RC1 stays); the full

@@ -5,6 +5,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import time
 
 import pytest
 import torch
@@ -112,7 +113,8 @@ def test_missing_record_stream_before_free_and_reuse(sanitizer):
     report = race.report()
     assert "record_stream()" in report
     assert f"{N * N * 4} bytes at {address:#x}" in report
-    assert f"This access: allocation by aten::empty.memory_format on npu:0 {stream_name(torch.npu.default_stream())}" in report
+    default = stream_name(torch.npu.default_stream())
+    assert f"This access: allocation by aten::empty.memory_format on npu:0 {default}" in report
     assert f"Previous access: read by aten::mul.Tensor on npu:0 {stream_name(side)}" in report
     this_stack, previous_stack = report.split("Stack of this access")[1].split("Stack of the previous access")
     assert "reused = torch.empty(N, N" in this_stack and "y = x * 2" in previous_stack
@@ -187,12 +189,20 @@ def test_no_report_with_events(sanitizer, api):
 def test_no_report_with_record_stream(sanitizer):
     side = torch.npu.Stream()
     x = torch.ones(N, N, device="npu")
+    address = x.data_ptr()
     side.wait_stream(torch.npu.current_stream())
     with torch.npu.stream(side):
         y = x * 2
     x.record_stream(side)
     del x
+    # No synchronization the sanitizer could see: the allocator hands the block out again
+    # once the event it recorded on `side` at the free has completed.
+    held = []
     reused = torch.empty(N, N, device="npu")
+    while reused.data_ptr() != address:
+        held.append(reused)
+        time.sleep(0.001)
+        reused = torch.empty(N, N, device="npu")
     reused.fill_(0)
     torch.npu.current_stream().wait_stream(side)
     assert y[0, 0].item() == 2
@@ -205,11 +215,12 @@ def test_no_report_after_the_host_waits(sanitizer, how):
     a = torch.ones(N, device="npu")
     side.wait_stream(torch.npu.current_stream())
     with torch.npu.stream(side):
-        b = a * 3  # reads a on `side`
+        if how == "blocking read":
+            assert a.cpu()[0] == 1  # reads a on `side` and waits for that read
+        else:
+            b = a * 3  # reads a on `side`
         finished = torch.npu.Event()
         finished.record(side)
-        if how == "blocking read":
-            assert b[0].item() == 3  # .item() waits for `side`, after the read
     if how == "stream":
         side.synchronize()
     elif how == "device":
@@ -220,6 +231,8 @@ def test_no_report_after_the_host_waits(sanitizer, how):
         while not finished.query():
             pass
     a.add_(1)  # the host has waited for `side`, so this write comes after the read
+    if how != "blocking read":
+        assert b[0].item() == 3
     assert sanitizer.races() == []
 
 
@@ -327,7 +340,10 @@ def test_disable_refuses_while_a_later_mode_is_active(sanitizer):
     sanitizer.disable()
 
 
-_STATE = "import torch, torch_npu; print(torch._C._len_torch_dispatch_stack(), torch_npu._C._trace_enabled(), torch_npu.npu.sanitizer.is_enabled())"
+_STATE = (
+    "import torch, torch_npu; sanitizer = torch_npu.npu.sanitizer; "
+    "print(torch._C._len_torch_dispatch_stack(), torch_npu._C._trace_enabled(), sanitizer.is_enabled())"
+)
 _RACE = """
 import torch, torch_npu
 side = torch.npu.Stream()

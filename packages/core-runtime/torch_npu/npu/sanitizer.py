@@ -247,17 +247,19 @@ class _Tracker:
         if not stale:
             return
         clock = self.clock(stream)
-        allocation: Optional[Access] = None
-        for base in stale:
-            for previous in self.storages.pop(base).accesses:
-                if previous.stream == stream or clock.get(previous.stream, 0) >= previous._tick:
-                    continue
-                if allocation is None:
-                    operator, stack = context or ("an allocation outside any operator", traceback.StackSummary())
-                    allocation = Access("allocation", operator, device, stream, None, None, address, stack,
-                                        _first=address, _last=address + size)  # fmt: skip
+        unordered = [
+            previous
+            for base in stale
+            for previous in self.storages.pop(base).accesses
+            if previous.stream != stream and clock.get(previous.stream, 0) < previous._tick
+        ]
+        del self.bases[start:end]  # the block's earlier life is over, reported or not
+        if unordered:
+            operator, stack = context or ("an allocation outside any operator", traceback.StackSummary())
+            allocation = Access("allocation", operator, device, stream, None, None, address, stack,
+                                _first=address, _last=address + size)  # fmt: skip
+            for previous in unordered:
                 self.found(DataRace("reuse without record_stream", allocation, previous))
-        del self.bases[start:end]
 
     # ---- accesses
 
@@ -269,6 +271,7 @@ class _Tracker:
         clock = self.clock(access.stream)
         writing = access.kind == "write"
         kept = []
+        races = []
         for previous in storage.accesses:
             overlaps = previous._first < access._last and access._first < previous._last
             if (
@@ -277,7 +280,7 @@ class _Tracker:
                 and (writing or previous.kind == "write")
                 and clock.get(previous.stream, 0) < previous._tick
             ):
-                self.found(DataRace(_race_kind(previous.kind, access.kind), access, previous))
+                races.append(DataRace(_race_kind(previous.kind, access.kind), access, previous))
             covered = access._first <= previous._first and previous._last <= access._last
             # A write supersedes what it covers; a read supersedes its stream's earlier reads.
             if covered and (writing or (previous.kind == "read" and previous.stream == access.stream)):
@@ -285,6 +288,8 @@ class _Tracker:
             kept.append(previous)
         kept.append(access)
         storage.accesses = kept
+        for race in races:  # after the update, so that raising leaves a consistent record
+            self.found(race)
 
     def found(self, race: DataRace) -> None:
         current, previous = race.current, race.previous
@@ -311,7 +316,7 @@ class _Tracker:
 
 _SchemaInfo = Tuple[Tuple[Tuple[int, str, bool, bool], ...], Tuple[bool, ...]]
 _PLAIN_DISPATCH = torch.Tensor.__torch_dispatch__
-_HOST_WAITS = None  # the record kinds that are host synchronizations, filled on first use
+_HOST_WAITS = (_C._TraceKind.EventSynchronize, _C._TraceKind.StreamSynchronize, _C._TraceKind.DeviceSynchronize)
 
 
 def _schema_info(func: Any) -> _SchemaInfo:
@@ -373,7 +378,9 @@ class _SanitizerMode(TorchDispatchMode):
         self.tracker = tracker
         self.schemas: Dict[Any, _SchemaInfo] = {}
 
-    def __torch_dispatch__(self, func: Any, types: Iterable[type], args: tuple = (), kwargs: Optional[dict] = None):
+    def __torch_dispatch__(
+        self, func: Any, types: Iterable[type], args: tuple = (), kwargs: Optional[dict] = None
+    ) -> Any:
         kwargs = kwargs or {}
         tracker = self.tracker
         with tracker.lock:
@@ -421,10 +428,6 @@ class _SanitizerMode(TorchDispatchMode):
         uses[key] = (tensor, written or (seen is not None and seen[1]))
 
     def _record(self, tracker: _Tracker, func: Any, uses: dict, host_tensors: bool) -> None:
-        global _HOST_WAITS
-        if _HOST_WAITS is None:
-            Kind = _C._TraceKind
-            _HOST_WAITS = (Kind.EventSynchronize, Kind.StreamSynchronize, Kind.DeviceSynchronize)
         records = _C._trace_drain()
         if not uses and not records:
             return
