@@ -85,7 +85,7 @@ def _stream_label(device: int, stream: int) -> str:
 
 def _format_stack(stack: traceback.StackSummary) -> str:
     if not stack:
-        return "    (no Python frames)\n"
+        return "  (no Python frames: run by an autograd engine thread, or from C++)\n"
     return "".join(stack.format())
 
 
@@ -356,14 +356,15 @@ _STACK_DEPTH = 48  # innermost frames kept per access
 _TORCH_DIR = os.path.dirname(torch.__file__)
 # Frames between the program and the mode that only forward the call (dynamo's disable wrappers, OpOverload).
 _FORWARDING_FILES = frozenset(
-    os.path.join(_TORCH_DIR, *parts)
-    for parts in (("_compile.py",), ("_dynamo", "eval_frame.py"), ("_ops.py",), ("utils", "_python_dispatch.py"))
-)
+    [os.path.join(_TORCH_DIR, *parts)
+     for parts in (("_compile.py",), ("_dynamo", "eval_frame.py"), ("_ops.py",), ("utils", "_python_dispatch.py"))]
+    + [__file__]
+)  # fmt: skip
 
 
 def _stack() -> traceback.StackSummary:
-    # Called from _record: frame 3 is the caller of the mode.
-    walk = (entry for entry in traceback.walk_stack(sys._getframe(3))
+    # Operators run by autograd's threads are called from C++: there may be no frame below the mode's.
+    walk = (entry for entry in traceback.walk_stack(sys._getframe(1))
             if entry[0].f_code.co_filename not in _FORWARDING_FILES)  # fmt: skip
     frames = list(itertools.islice(walk, _STACK_DEPTH))
     frames.reverse()
