@@ -741,9 +741,10 @@ class DeviceCachingAllocator {
       const c10::DeviceIndex device = use.device_index();
       const NPUGuard on_device(device);
       AclEvent event = device == device_ ? takeIdleEvent() : AclEvent::create();
-      NPU_CHECK(acl::aclrtRecordEvent(event.get(), use.stream()));
+      const aclrtStream handle = use.stream();
+      NPU_CHECK(acl::aclrtRecordEvent(event.get(), handle));
       // Reuse now waits for `use`'s work so far: the sanitizer forgets that stream's accesses here.
-      trace::report(trace::Kind::BlockFreeDeferred, device, block->ptr, use.stream(), block->size);
+      trace::report(trace::Kind::BlockFreeDeferred, device, block->ptr, handle, block->size);
       block->event_count += 1;
       pending_frees_.push_back(PendingFree{std::move(event), block, device});
     }

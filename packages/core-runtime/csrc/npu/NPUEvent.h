@@ -39,16 +39,18 @@ class NPUEvent {
     if (event_ == nullptr) {
       NPU_CHECK(acl::aclrtCreateEventWithFlag(&event_, enable_timing_ ? ACL_EVENT_TIME_LINE : ACL_EVENT_SYNC));
     }
-    NPU_CHECK(acl::aclrtRecordEvent(event_, stream.stream()));
-    trace::report(trace::Kind::EventRecord, stream.device_index(), event_, stream.stream());
+    const aclrtStream handle = stream.stream();
+    NPU_CHECK(acl::aclrtRecordEvent(event_, handle));
+    trace::report(trace::Kind::EventRecord, stream.device_index(), event_, handle);
   }
 
   // Makes `stream`'s later work wait for the recorded work; nothing to wait for if never recorded.
   void block(const NPUStream& stream) const {
     if (event_ != nullptr) {
       const NPUGuard guard(stream.device_index());
-      NPU_CHECK(acl::aclrtStreamWaitEvent(stream.stream(), event_));
-      trace::report(trace::Kind::EventWait, stream.device_index(), event_, stream.stream());
+      const aclrtStream handle = stream.stream();
+      NPU_CHECK(acl::aclrtStreamWaitEvent(handle, event_));
+      trace::report(trace::Kind::EventWait, stream.device_index(), event_, handle);
     }
   }
 

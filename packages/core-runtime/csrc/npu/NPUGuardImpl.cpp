@@ -92,8 +92,9 @@ void NPUGuardImpl::record(void** event, const c10::Stream& stream, const c10::De
     const uint32_t flags = flag == c10::EventFlag::BACKEND_DEFAULT ? ACL_EVENT_TIME_LINE : ACL_EVENT_SYNC;
     NPU_CHECK(acl::aclrtCreateEventWithFlag(reinterpret_cast<aclrtEvent*>(event), flags));
   }
-  NPU_CHECK(acl::aclrtRecordEvent(*event, npu_stream.stream()));
-  trace::report(trace::Kind::EventRecord, npu_stream.device_index(), *event, npu_stream.stream());
+  const aclrtStream handle = npu_stream.stream();
+  NPU_CHECK(acl::aclrtRecordEvent(*event, handle));
+  trace::report(trace::Kind::EventRecord, npu_stream.device_index(), *event, handle);
   exchange_device(previous);
 }
 
@@ -104,8 +105,9 @@ void NPUGuardImpl::block(void* event, const c10::Stream& stream) const {
   // CANN enqueues only onto streams of the current device.
   const NPUStream npu_stream(stream);
   const c10::DeviceIndex previous = exchange_device(npu_stream.device_index());
-  NPU_CHECK(acl::aclrtStreamWaitEvent(npu_stream.stream(), event));
-  trace::report(trace::Kind::EventWait, npu_stream.device_index(), event, npu_stream.stream());
+  const aclrtStream handle = npu_stream.stream();
+  NPU_CHECK(acl::aclrtStreamWaitEvent(handle, event));
+  trace::report(trace::Kind::EventWait, npu_stream.device_index(), event, handle);
   exchange_device(previous);
 }
 

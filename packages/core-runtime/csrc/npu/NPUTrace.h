@@ -49,6 +49,7 @@ void setEnabled(bool on);
 // Every record since the last drain, oldest first.
 std::vector<Record> drain();
 
+// Pass values at hand: arguments are evaluated before the check, also while tracing is off.
 inline void report(Kind kind, c10::DeviceIndex device, const void* handle, const void* stream, size_t size = 0) {
   if (C10_UNLIKELY(enabled())) {
     detail::append(Record{kind, device, reinterpret_cast<uintptr_t>(handle), reinterpret_cast<uintptr_t>(stream), size});
