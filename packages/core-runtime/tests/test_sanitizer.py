@@ -98,14 +98,19 @@ def test_write_after_read_across_streams(sanitizer):
     del total
 
 
-def test_missing_record_stream_before_free_and_reuse(sanitizer):
+def read_on_a_side_stream():
+    """A tensor allocated on the default stream, read on another: (side stream, tensor, its address, result)."""
     side = torch.npu.Stream()
     x = torch.ones(N, N, device="npu")
-    address = x.data_ptr()
     side.wait_stream(torch.npu.current_stream())
     with torch.npu.stream(side):
-        y = x * 2  # x was allocated on the default stream and is used on `side`: record_stream missing
-    del x
+        y = x * 2
+    return side, x, x.data_ptr(), y
+
+
+def test_missing_record_stream_before_free_and_reuse(sanitizer):
+    side, x, address, y = read_on_a_side_stream()
+    del x  # without x.record_stream(side)
     reused = torch.empty(N, N, device="npu")
     assert reused.data_ptr() == address  # the caching allocator handed the block out again
     [race] = sanitizer.races()
@@ -187,12 +192,7 @@ def test_no_report_with_events(sanitizer, api):
 
 
 def test_no_report_with_record_stream(sanitizer):
-    side = torch.npu.Stream()
-    x = torch.ones(N, N, device="npu")
-    address = x.data_ptr()
-    side.wait_stream(torch.npu.current_stream())
-    with torch.npu.stream(side):
-        y = x * 2
+    side, x, address, y = read_on_a_side_stream()
     x.record_stream(side)
     del x
     # No synchronization the sanitizer could see: the allocator hands the block out again
