@@ -50,3 +50,13 @@ def _load_operator_layer() -> None:
 
 _load_operator_layer()
 
+
+
+def _start_sanitizer() -> None:
+    # Last, so that the sanitizer sees every operator the program runs (TORCH_NPU_SANITIZER).
+    from torch_npu.npu import sanitizer
+
+    sanitizer._enable_from_environment()
+
+
+_start_sanitizer()

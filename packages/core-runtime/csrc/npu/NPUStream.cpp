@@ -11,6 +11,7 @@
 #include "npu/NPUException.h"
 #include "npu/NPUFunctions.h"
 #include "npu/NPURuntime.h"
+#include "npu/NPUTrace.h"
 
 namespace torch_npu::npu {
 namespace {
@@ -130,13 +131,21 @@ aclrtStream NPUStream::stream() const {
 }
 
 bool NPUStream::query() const {
+  // The handle is resolved once: report()'s arguments are evaluated even while tracing is off.
+  const aclrtStream handle = stream();
   aclrtStreamStatus status = ACL_STREAM_STATUS_NOT_READY;
-  NPU_CHECK(acl::aclrtStreamQuery(stream(), &status));
-  return status == ACL_STREAM_STATUS_COMPLETE;
+  NPU_CHECK(acl::aclrtStreamQuery(handle, &status));
+  const bool complete = status == ACL_STREAM_STATUS_COMPLETE;
+  if (complete) {  // the host has seen the work finish, as if it had waited
+    trace::report(trace::Kind::StreamSynchronize, device_index(), nullptr, handle);
+  }
+  return complete;
 }
 
 void NPUStream::synchronize() const {
-  NPU_CHECK(acl::aclrtSynchronizeStream(stream()));
+  const aclrtStream handle = stream();
+  NPU_CHECK(acl::aclrtSynchronizeStream(handle));
+  trace::report(trace::Kind::StreamSynchronize, device_index(), nullptr, handle);
 }
 
 NPUStream getStreamFromPool(bool isHighPriority, c10::DeviceIndex device) {
