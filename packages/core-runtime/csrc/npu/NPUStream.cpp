@@ -46,10 +46,14 @@ aclrtStream createStream(c10::DeviceIndex device, StreamKind kind) {
 }
 
 // The streams of one device, created on first use and kept for the process's life.
+// Every operator asks for its stream's handle (to launch, and to allocate its
+// output), so the handles are read through atomics once created: std::call_once
+// itself costs a few hundred instructions even when the work is done.
 struct DeviceStreams {
   std::once_flag default_once;
-  aclrtStream default_stream = nullptr;
+  std::atomic<aclrtStream> default_stream{nullptr};
   std::once_flag pool_once;
+  std::atomic<bool> pools_ready{false};
   std::array<aclrtStream, kStreamsPerPool> normal{};
   std::array<aclrtStream, kStreamsPerPool> high_priority{};
   std::atomic<uint32_t> next_normal{0};
@@ -69,17 +73,26 @@ DeviceStreams& streamsOf(c10::DeviceIndex device) {
 
 aclrtStream defaultHandle(c10::DeviceIndex device) {
   DeviceStreams& streams = streamsOf(device);
-  std::call_once(streams.default_once, [&] { streams.default_stream = createStream(device, StreamKind::Default); });
-  return streams.default_stream;
+  if (aclrtStream created = streams.default_stream.load(std::memory_order_acquire)) {
+    return created;
+  }
+  std::call_once(streams.default_once, [&] {
+    streams.default_stream.store(createStream(device, StreamKind::Default), std::memory_order_release);
+  });
+  return streams.default_stream.load(std::memory_order_acquire);
 }
 
 void ensurePools(c10::DeviceIndex device) {
   DeviceStreams& streams = streamsOf(device);
+  if (streams.pools_ready.load(std::memory_order_acquire)) {
+    return;
+  }
   std::call_once(streams.pool_once, [&] {
     for (int i = 0; i < kStreamsPerPool; ++i) {
       streams.normal[i] = createStream(device, StreamKind::Normal);
       streams.high_priority[i] = createStream(device, StreamKind::HighPriority);
     }
+    streams.pools_ready.store(true, std::memory_order_release);
   });
 }
 
