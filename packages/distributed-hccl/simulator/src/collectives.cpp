@@ -22,11 +22,11 @@ Failure agree(Communicator& comm, CollectiveKind kind, uint64_t count, HcclDataT
               uint32_t root, bool counts_may_differ = false) {
   CollectiveDescriptor mine{comm.nextSequence(), static_cast<uint32_t>(kind), static_cast<uint32_t>(type),
                             static_cast<uint32_t>(op), root, count, 0};
-  comm.control(comm.rank()).descriptor = mine;
+  comm.control(comm.rank()).descriptors[mine.sequence & 1] = mine;
   const char* what = kindName(kind);
   if (Failure failure = comm.barrier(what)) return failure;
   for (uint32_t peer = 0; peer < comm.size(); ++peer) {
-    const CollectiveDescriptor& theirs = comm.control(peer).descriptor;
+    const CollectiveDescriptor& theirs = comm.control(peer).descriptors[mine.sequence & 1];
     const bool same = theirs.sequence == mine.sequence && theirs.kind == mine.kind &&
                       theirs.data_type == mine.data_type && theirs.reduce_op == mine.reduce_op &&
                       theirs.root == mine.root && (counts_may_differ || theirs.count == mine.count);

@@ -36,7 +36,9 @@ struct alignas(kCacheLine) RankControl {
   std::atomic<uint32_t> state;  // RankState
   // Barrier generation: the futex word peers wait on.
   alignas(kCacheLine) std::atomic<uint32_t> step;
-  CollectiveDescriptor descriptor;
+  // By sequence parity: a rank may publish collective k + 1 while a slower
+  // peer still reads its k (it cannot get further before that peer arrives).
+  CollectiveDescriptor descriptors[2];
 };
 
 // One direction of a point-to-point link: a single-message mailbox.

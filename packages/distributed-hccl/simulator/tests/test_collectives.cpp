@@ -103,3 +103,21 @@ TEST_CASE(broadcast_gather_scatter_alltoall_and_point_to_point) {
     return 0;
   })));
 }
+
+// Collectives without data (zero elements, barriers) end at their first
+// barrier, so a fast rank publishes its next call while a slow one still
+// checks the last: back to back, they must never look mismatched.
+TEST_CASE(back_to_back_collectives_without_data_stay_in_step) {
+  CHECK(allZero(runRanks(3, [](RankContext& c) {
+    void* one = toDevice(std::vector<float>{1});
+    for (int i = 0; i < 300; ++i) {
+      RANK_CHECK(HcclAllReduce(one, one, 0, HCCL_DATA_TYPE_FP32, HCCL_REDUCE_SUM, c.comm, c.stream) == HCCL_SUCCESS);
+      RANK_CHECK(HcclBarrier(c.comm, c.stream) == HCCL_SUCCESS);
+      RANK_CHECK(HcclBroadcast(one, 0, HCCL_DATA_TYPE_FP32, i % 3, c.comm, c.stream) == HCCL_SUCCESS);
+      RANK_CHECK(HcclAllReduce(one, one, 1, HCCL_DATA_TYPE_FP32, HCCL_REDUCE_MAX, c.comm, c.stream) == HCCL_SUCCESS);
+    }
+    RANK_CHECK(aclrtSynchronizeStream(c.stream) == ACL_SUCCESS);
+    RANK_CHECK(fromDevice<float>(one, 1)[0] == 1);
+    return 0;
+  })));
+}
