@@ -48,6 +48,8 @@
   X(HcclResult, HcclRecv,                                                                                  \
     (void* recvBuf, uint64_t count, HcclDataType dataType, uint32_t srcRank, HcclComm comm, aclrtStream stream), \
     (recvBuf, count, dataType, srcRank, comm, stream))                                                     \
+  X(HcclResult, HcclBatchSendRecv, (HcclSendRecvItem * sendRecvInfo, uint32_t itemNum, HcclComm comm, aclrtStream stream), \
+    (sendRecvInfo, itemNum, comm, stream))                                                                 \
   X(HcclResult, HcclBarrier, (HcclComm comm, aclrtStream stream), (comm, stream))                          \
   X(const char*, HcclGetErrorString, (HcclResult code), (code))                                            \
   X(HcclResult, HcclGetCommAsyncError, (HcclComm comm, HcclResult * asyncError), (comm, asyncError))

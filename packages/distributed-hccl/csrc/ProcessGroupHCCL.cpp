@@ -384,20 +384,76 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupHCCL::alltoall(std::vector<at::Tensor
                     });
 }
 
+c10::intrusive_ptr<c10d::Work> ProcessGroupHCCL::pointToPoint(HcclSendRecvType type, std::vector<at::Tensor>& tensors,
+                                                              int peer) {
+  const at::Tensor tensor = single(tensors);
+  TORCH_CHECK(peer >= 0 && peer < size_ && peer != rank_, "ProcessGroupHCCL: invalid peer rank ", peer,
+              " for rank ", rank_, " of ", size_);
+  const c10d::OpType op_type = type == HCCL_SEND ? c10d::OpType::SEND : c10d::OpType::RECV;
+  if (coalescing_) {
+    TORCH_CHECK(!coalescing_device_ || *coalescing_device_ == tensor.device(),
+                "ProcessGroupHCCL: a coalesced batch must stay on one device");
+    coalescing_device_ = tensor.device();
+    DeviceState& state = stateFor(tensor.device());
+    auto work = c10::make_intrusive<WorkHCCL>(rank_, op_type, ++sequence_, tensor.device(), options_->timeout,
+                                              state.comm, false);
+    pending_.push_back({type, tensor, static_cast<uint32_t>(peer), work});
+    return work;
+  }
+  std::vector<at::Tensor> none;
+  const at::Tensor data = asReal(tensor);
+  return collective(tensor.device(), op_type, type == HCCL_SEND ? tensors : none, type == HCCL_RECV ? tensors : none,
+                    [&](HcclComm comm, aclrtStream stream) {
+                      HcclSendRecvItem item{type, data.data_ptr(), static_cast<uint64_t>(data.numel()),
+                                            toHcclDataType(data), static_cast<uint32_t>(peer)};
+                      HCCL_CHECK(hccl::HcclBatchSendRecv(&item, 1, comm, stream));
+                    });
+}
+
 c10::intrusive_ptr<c10d::Work> ProcessGroupHCCL::send(std::vector<at::Tensor>& tensors, int dst_rank, int tag) {
-  const at::Tensor data = asReal(single(tensors));
-  return collective(data.device(), c10d::OpType::SEND, tensors, {}, [&](HcclComm comm, aclrtStream stream) {
-    HCCL_CHECK(hccl::HcclSend(data.data_ptr(), data.numel(), toHcclDataType(data), static_cast<uint32_t>(dst_rank), comm,
-                        stream));
-  });
+  return pointToPoint(HCCL_SEND, tensors, dst_rank);
 }
 
 c10::intrusive_ptr<c10d::Work> ProcessGroupHCCL::recv(std::vector<at::Tensor>& tensors, int src_rank, int tag) {
-  const at::Tensor data = asReal(single(tensors));
-  return collective(data.device(), c10d::OpType::RECV, {}, tensors, [&](HcclComm comm, aclrtStream stream) {
-    HCCL_CHECK(hccl::HcclRecv(data.data_ptr(), data.numel(), toHcclDataType(data), static_cast<uint32_t>(src_rank), comm,
-                        stream));
+  return pointToPoint(HCCL_RECV, tensors, src_rank);
+}
+
+void ProcessGroupHCCL::startCoalescing() {
+  TORCH_CHECK(!coalescing_, "ProcessGroupHCCL: startCoalescing while already coalescing");
+  coalescing_ = true;
+  coalescing_device_.reset();
+  pending_.clear();
+}
+
+c10::intrusive_ptr<c10d::Work> ProcessGroupHCCL::endCoalescing() {
+  TORCH_CHECK(coalescing_, "ProcessGroupHCCL: endCoalescing without startCoalescing");
+  coalescing_ = false;
+  std::vector<PendingTransfer> pending;
+  pending.swap(pending_);
+  c10::Device device = coalescing_device_.value_or(
+      states_.empty() ? c10::Device(c10::DeviceType::PrivateUse1, npu::current_device())
+                      : c10::Device(c10::DeviceType::PrivateUse1, states_.begin()->first));
+  std::vector<at::Tensor> sent, received;
+  for (const PendingTransfer& transfer : pending) (transfer.type == HCCL_SEND ? sent : received).push_back(transfer.tensor);
+  auto work = collective(device, c10d::OpType::COALESCED, sent, received, [&](HcclComm comm, aclrtStream stream) {
+    if (pending.empty()) return;  // only collectives, already enqueued: the work marks their end
+    std::vector<at::Tensor> data;  // keeps the real views alive for the call
+    std::vector<HcclSendRecvItem> items;
+    for (const PendingTransfer& transfer : pending) {
+      data.push_back(asReal(transfer.tensor));
+      items.push_back({transfer.type, data.back().data_ptr(), static_cast<uint64_t>(data.back().numel()),
+                       toHcclDataType(data.back()), transfer.peer});
+    }
+    HCCL_CHECK(hccl::HcclBatchSendRecv(items.data(), static_cast<uint32_t>(items.size()), comm, stream));
   });
+  const npu::NPUStream hccl_stream = *stateFor(device).stream;
+  for (PendingTransfer& transfer : pending) {
+    const bool is_send = transfer.type == HCCL_SEND;
+    transfer.work->recordEnd(hccl_stream, is_send ? std::vector<at::Tensor>{} : std::vector<at::Tensor>{transfer.tensor},
+                             is_send ? transfer.tensor.numel() : 0, is_send ? 0 : transfer.tensor.numel());
+    watchdog_->track(transfer.work);
+  }
+  return work;
 }
 
 // Gather and scatter as point-to-point messages to and from the root: sends

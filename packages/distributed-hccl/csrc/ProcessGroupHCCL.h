@@ -88,6 +88,13 @@ class ProcessGroupHCCL : public c10d::Backend {
                                          const c10d::ScatterOptions& opts = {}) override;
   c10::intrusive_ptr<c10d::Work> barrier(const c10d::BarrierOptions& opts = {}) override;
 
+  // Between these, sends and receives are collected and then run as one
+  // HcclBatchSendRecv (batch_isend_irecv: both directions progress together);
+  // collectives run at once, in order. The returned work covers all of it.
+  bool supportsCoalescing() const override { return true; }
+  void startCoalescing() override;
+  c10::intrusive_ptr<c10d::Work> endCoalescing() override;
+
  private:
   struct DeviceState {
     std::shared_ptr<HcclCommunicator> comm;
@@ -100,6 +107,19 @@ class ProcessGroupHCCL : public c10d::Backend {
                                             bool blocks_host = false);
   DeviceState& stateFor(c10::Device device);
   HcclCommConfig commConfig() const;
+
+  // A send or receive waiting for endCoalescing, and the work it returned.
+  struct PendingTransfer {
+    HcclSendRecvType type;
+    at::Tensor tensor;
+    uint32_t peer;
+    c10::intrusive_ptr<WorkHCCL> work;
+  };
+  c10::intrusive_ptr<c10d::Work> pointToPoint(HcclSendRecvType type, std::vector<at::Tensor>& tensors, int peer);
+
+  bool coalescing_ = false;
+  std::optional<c10::Device> coalescing_device_;
+  std::vector<PendingTransfer> pending_;
 
   c10::intrusive_ptr<c10d::Store> store_;
   c10::intrusive_ptr<Options> options_;

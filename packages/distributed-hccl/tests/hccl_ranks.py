@@ -33,7 +33,8 @@ class RankResult:
     stderr: str
 
     def describe(self) -> str:
-        return f"--- rank {self.rank} exited {self.returncode}\n{self.stdout[-3000:]}\n{self.stderr[-6000:]}"
+        err = self.stderr if len(self.stderr) < 8000 else f"{self.stderr[:5000]}\n[...]\n{self.stderr[-3000:]}"
+        return f"--- rank {self.rank} exited {self.returncode}\n{self.stdout[-3000:]}\n{err}"
 
 
 def free_port() -> int:
@@ -66,22 +67,25 @@ def run_ranks(script: str, world: int, env: Optional[Dict[str, str]] = None, tim
             processes.append(subprocess.Popen([sys.executable, str(path)], env=rank_env, cwd=directory,
                                               stdout=out, stderr=err, text=True))  # fmt: skip
         deadline = time.monotonic() + timeout
-        results = []
+        hung = []
         for rank, process in enumerate(processes):
             try:
                 process.wait(timeout=max(deadline - time.monotonic(), 1))
             except subprocess.TimeoutExpired:
-                for other in processes:
-                    other.kill()
-                    other.wait()
+                hung.append(rank)
+                process.kill()
+                process.wait()
+        results = []
+        for rank, process in enumerate(processes):
             texts = []
             for stream in outputs[rank]:
                 stream.seek(0)
                 texts.append(stream.read())
                 stream.close()
             results.append(RankResult(rank, process.returncode, *texts))
-            if process.returncode < 0 and time.monotonic() > deadline:
-                raise AssertionError(f"rank {rank} still ran after {timeout} s (killed):\n" + results[-1].describe())
+        if hung:
+            raise AssertionError(f"rank(s) {hung} still ran after {timeout} s (killed):\n" +
+                                 "\n".join(r.describe() for r in results))
         return results
 
 

@@ -19,7 +19,11 @@ checked = 0
 def same(npu_result, cpu_result, what):
     global checked
     assert npu_result.device == npu, what
-    assert_close(npu_result.cpu(), cpu_result, msg=lambda m: f"{what}: {m}")
+    # Beyond two ranks gloo's ring adds in another order than rank order: half precision
+    # sums may then differ in their last bits.
+    loose = world > 2 and npu_result.dtype in (torch.float16, torch.bfloat16)
+    tolerance = {"rtol": 8e-3 if npu_result.dtype == torch.float16 else 4e-2, "atol": 1e-2} if loose else {}
+    assert_close(npu_result.cpu(), cpu_result, msg=lambda m: f"{what}: {m}", **tolerance)
     checked += 1
 
 def data(dtype, shape, salt=0, of=None):
@@ -208,12 +212,16 @@ for op, name in [(Op.BAND, "BAND"), (Op.BOR, "BOR"), (Op.BXOR, "BXOR")]:
         raise AssertionError(f"{name} was accepted")
     except RuntimeError as error:
         assert f"Cannot use ReduceOp.{name} with HCCL" in str(error), error
-for dtype in [torch.float8_e4m3fn, torch.complex128]:
-    try:
-        dist.all_reduce(torch.zeros(2, device=npu).to(dtype), Op.MAX)
-        raise AssertionError(f"{dtype} MAX was accepted")
-    except (RuntimeError, TypeError) as error:
-        assert "HCCL" in str(error) or "complex" in str(error), error
+try:
+    dist.all_reduce(torch.zeros(2, device=npu).to(torch.float8_e4m3fn))
+    raise AssertionError("float8 was accepted")
+except TypeError as error:
+    assert "HCCL backend does not support data type Float8_e4m3fn" in str(error), error
+try:
+    dist.all_reduce(torch.zeros(2, dtype=torch.complex64, device=npu), Op.MAX)  # torch itself refuses this one
+    raise AssertionError("complex MAX was accepted")
+except ValueError as error:
+    assert "complex" in str(error), error
 
 dist.barrier()
 dist.destroy_process_group()

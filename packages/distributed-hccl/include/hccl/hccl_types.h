@@ -103,6 +103,17 @@ typedef struct HcclCommConfigDef {
   uint64_t hcclJobID;
 } HcclCommConfig;
 
+typedef enum HcclSendRecvType { HCCL_SEND = 0, HCCL_RECV = 1, HCCL_SEND_RECV_RESERVED = 2 } HcclSendRecvType;
+
+// One point-to-point transfer of HcclBatchSendRecv.
+typedef struct HcclSendRecvItemDef {
+  HcclSendRecvType sendRecvType;
+  void* buf;
+  uint64_t count;
+  HcclDataType dataType;
+  uint32_t remoteRank;
+} HcclSendRecvItem;
+
 #ifdef __cplusplus
 }
 #endif

@@ -277,22 +277,33 @@ HCCL_SIM_EXPORT HcclResult HcclAlltoAll(const void* sendBuf, uint64_t sendCount,
                        recv_displs.data(), recvType, comm, stream);
 }
 
+HCCL_SIM_EXPORT HcclResult HcclBatchSendRecv(HcclSendRecvItem* sendRecvInfo, uint32_t itemNum, HcclComm comm,
+                                             aclrtStream stream) {
+  if (sendRecvInfo == nullptr && itemNum != 0) return refuse(HCCL_E_PTR, "HcclBatchSendRecv: sendRecvInfo is null");
+  std::vector<HcclSendRecvItem> items(sendRecvInfo, sendRecvInfo + itemNum);  // the caller's array: copied now
+  for (const HcclSendRecvItem& item : items) {
+    const char* api = item.sendRecvType == HCCL_SEND ? "HcclSend" : "HcclRecv";
+    if (item.sendRecvType != HCCL_SEND && item.sendRecvType != HCCL_RECV) {
+      return refuse(HCCL_E_PARA, "HcclBatchSendRecv: an item is neither HCCL_SEND nor HCCL_RECV");
+    }
+    HCCL_SIM_TRY(checkType(api, item.dataType));
+    HCCL_SIM_TRY(checkBuffer(api, "buf", item.buf, item.count));
+    HCCL_SIM_TRY(checkRank(api, "remoteRank", comm, item.remoteRank));
+  }
+  return launch("HcclBatchSendRecv", comm, stream,
+                [items = std::move(items)](Communicator& c) { return sendReceive(c, items); });
+}
+
 HCCL_SIM_EXPORT HcclResult HcclSend(void* sendBuf, uint64_t count, HcclDataType dataType, uint32_t destRank,
                                     HcclComm comm, aclrtStream stream) {
-  HCCL_SIM_TRY(checkType("HcclSend", dataType));
-  HCCL_SIM_TRY(checkBuffer("HcclSend", "sendBuf", sendBuf, count));
-  HCCL_SIM_TRY(checkRank("HcclSend", "destRank", comm, destRank));
-  return launch("HcclSend", comm, stream,
-                [=](Communicator& c) { return send(c, sendBuf, count, dataType, destRank); });
+  HcclSendRecvItem item{HCCL_SEND, sendBuf, count, dataType, destRank};
+  return HcclBatchSendRecv(&item, 1, comm, stream);
 }
 
 HCCL_SIM_EXPORT HcclResult HcclRecv(void* recvBuf, uint64_t count, HcclDataType dataType, uint32_t srcRank,
                                     HcclComm comm, aclrtStream stream) {
-  HCCL_SIM_TRY(checkType("HcclRecv", dataType));
-  HCCL_SIM_TRY(checkBuffer("HcclRecv", "recvBuf", recvBuf, count));
-  HCCL_SIM_TRY(checkRank("HcclRecv", "srcRank", comm, srcRank));
-  return launch("HcclRecv", comm, stream,
-                [=](Communicator& c) { return receive(c, recvBuf, count, dataType, srcRank); });
+  HcclSendRecvItem item{HCCL_RECV, recvBuf, count, dataType, srcRank};
+  return HcclBatchSendRecv(&item, 1, comm, stream);
 }
 
 HCCL_SIM_EXPORT HcclResult HcclBarrier(HcclComm comm, aclrtStream stream) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -48,18 +49,15 @@ std::pair<uint64_t, uint64_t> share(uint64_t total, uint32_t rank, uint32_t rank
   return {begin, std::min(total, begin + part)};
 }
 
-// Reduces elements [begin, end) of every slot into this rank's slot (own slot
-// first, so the output may alias it).
+// Reduces elements [begin, end) of every slot, in rank order, into `out`
+// (which may be this rank's slot).
 void reduceSlots(Communicator& comm, uint64_t begin, uint64_t end, HcclDataType type, HcclReduceOp op, void* out,
                  uint64_t slot_offset) {
   if (begin == end) return;
   const size_t element = elementSize(type);
   std::vector<const void*> inputs;
   inputs.reserve(comm.size());
-  inputs.push_back(comm.slot(comm.rank()) + slot_offset + begin * element);
-  for (uint32_t peer = 0; peer < comm.size(); ++peer) {
-    if (peer != comm.rank()) inputs.push_back(comm.slot(peer) + slot_offset + begin * element);
-  }
+  for (uint32_t peer = 0; peer < comm.size(); ++peer) inputs.push_back(comm.slot(peer) + slot_offset + begin * element);
   reduce(out, inputs.data(), inputs.size(), end - begin, type, op);
 }
 
@@ -228,50 +226,99 @@ Failure barrier(Communicator& comm) {
   return agree(comm, CollectiveKind::Barrier, 0, HCCL_DATA_TYPE_RESERVED, HCCL_REDUCE_RESERVED, 0);
 }
 
-Failure send(Communicator& comm, const void* buffer, uint64_t count, HcclDataType type, uint32_t to) {
-  Channel& channel = comm.channel(comm.rank(), to);
-  char* mailbox = comm.channelBuffer(comm.rank(), to);
-  const uint64_t total = count * elementSize(type);
-  uint64_t offset = 0;
-  do {  // an empty message is one empty chunk, so receives still pair with sends
-    const uint32_t produced = channel.produced.load(std::memory_order_relaxed);
-    if (Failure failure = comm.waitFor(channel.consumed, [produced](uint32_t consumed) { return consumed == produced; },
-                                       to, "HcclSend")) {
-      return failure;
-    }
-    const uint64_t bytes = std::min(comm.channelBytes(), total - offset);
-    std::memcpy(mailbox, static_cast<const char*>(buffer) + offset, bytes);
+namespace {
+
+// A transfer's progress through its channel.
+struct Transfer {
+  const HcclSendRecvItem* item;
+  uint64_t total;  // bytes
+  uint64_t done = 0;
+  bool started = false;  // an empty message is one empty chunk, so it still pairs up
+  bool finished() const { return started && done >= total; }
+};
+
+// One step of `transfer` if its channel allows it now; true when it moved.
+bool step(Communicator& comm, Transfer& transfer, Failure& failure) {
+  const HcclSendRecvItem& item = *transfer.item;
+  const bool sending = item.sendRecvType == HCCL_SEND;
+  Channel& channel = sending ? comm.channel(comm.rank(), item.remoteRank) : comm.channel(item.remoteRank, comm.rank());
+  const uint32_t produced = channel.produced.load(std::memory_order_acquire);
+  const uint32_t consumed = channel.consumed.load(std::memory_order_acquire);
+  if (sending) {
+    if (consumed != produced) return false;  // the peer has not read the last chunk yet
+    const uint64_t bytes = std::min(comm.channelBytes(), transfer.total - transfer.done);
+    std::memcpy(comm.channelBuffer(comm.rank(), item.remoteRank), static_cast<const char*>(item.buf) + transfer.done,
+                bytes);
     channel.chunk_bytes = bytes;
-    channel.message_bytes = total;
+    channel.message_bytes = transfer.total;
     channel.produced.store(produced + 1, std::memory_order_release);
     wakeAll(channel.produced);
-    offset += bytes;
-  } while (offset < total);
-  return {};
-}
-
-Failure receive(Communicator& comm, void* buffer, uint64_t count, HcclDataType type, uint32_t from) {
-  Channel& channel = comm.channel(from, comm.rank());
-  const char* mailbox = comm.channelBuffer(from, comm.rank());
-  const uint64_t total = count * elementSize(type);
-  uint64_t offset = 0;
-  do {
-    const uint32_t consumed = channel.consumed.load(std::memory_order_relaxed);
-    if (Failure failure = comm.waitFor(channel.produced, [consumed](uint32_t produced) { return produced != consumed; },
-                                       from, "HcclRecv")) {
-      return failure;
+    transfer.done += bytes;
+  } else {
+    if (produced == consumed) return false;  // nothing sent yet
+    if (channel.message_bytes != transfer.total) {
+      failure = {HCCL_E_PARA, "HcclRecv size mismatch on rank " + std::to_string(comm.rank()) + ": it expects " +
+                                  std::to_string(transfer.total) + " bytes from rank " +
+                                  std::to_string(item.remoteRank) + ", which sent " +
+                                  std::to_string(channel.message_bytes)};
+      return false;
     }
-    if (channel.message_bytes != total) {
-      return {HCCL_E_PARA, "HcclRecv size mismatch on rank " + std::to_string(comm.rank()) + ": it expects " +
-                               std::to_string(total) + " bytes from rank " + std::to_string(from) +
-                               ", which sent " + std::to_string(channel.message_bytes)};
-    }
-    std::memcpy(static_cast<char*>(buffer) + offset, mailbox, channel.chunk_bytes);
-    offset += channel.chunk_bytes;
+    std::memcpy(static_cast<char*>(item.buf) + transfer.done, comm.channelBuffer(item.remoteRank, comm.rank()),
+                channel.chunk_bytes);
+    transfer.done += channel.chunk_bytes;
     channel.consumed.store(consumed + 1, std::memory_order_release);
     wakeAll(channel.consumed);
-  } while (offset < total);
-  return {};
+  }
+  transfer.started = true;
+  return true;
+}
+
+}  // namespace
+
+Failure sendReceive(Communicator& comm, const std::vector<HcclSendRecvItem>& items) {
+  std::vector<Transfer> transfers;
+  transfers.reserve(items.size());
+  for (const HcclSendRecvItem& item : items) transfers.push_back({&item, item.count * elementSize(item.dataType)});
+  int idle = 0;
+  Clock::time_point waiting_since = Clock::now();
+  for (;;) {
+    bool all_done = true;
+    bool moved = false;
+    for (size_t i = 0; i < transfers.size(); ++i) {
+      Transfer& transfer = transfers[i];
+      if (transfer.finished()) continue;
+      all_done = false;
+      // Only the first unfinished transfer per (direction, peer): messages keep their order.
+      bool blocked = false;
+      for (size_t j = 0; j < i && !blocked; ++j) {
+        blocked = !transfers[j].finished() && transfers[j].item->sendRecvType == transfer.item->sendRecvType &&
+                  transfers[j].item->remoteRank == transfer.item->remoteRank;
+      }
+      if (blocked) continue;
+      Failure failure;
+      while (!transfer.finished() && step(comm, transfer, failure)) moved = true;
+      if (failure) return failure;
+    }
+    if (all_done) return {};
+    if (moved) {
+      idle = 0;
+      waiting_since = Clock::now();
+      continue;
+    }
+    // Nothing could move: watch the peers we wait for, then back off briefly.
+    if (++idle > 2000) {
+      for (const Transfer& transfer : transfers) {
+        if (transfer.finished()) continue;
+        if (Failure failure = comm.checkPeerSince(transfer.item->remoteRank, waiting_since,
+                                                  transfer.item->sendRecvType == HCCL_SEND ? "HcclSend" : "HcclRecv")) {
+          return failure;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(idle > 20000 ? 200 : 20));
+    } else {
+      __builtin_ia32_pause();
+    }
+  }
 }
 
 }  // namespace npu_sim_hccl

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "communicator.h"
 #include "hccl/hccl_types.h"
@@ -40,9 +41,10 @@ Failure allToAllV(Communicator& comm, const void* send, const uint64_t* send_cou
                   void* recv, const uint64_t* recv_counts, const uint64_t* recv_displs, HcclDataType type);
 Failure barrier(Communicator& comm);
 
-// Point to point through the (from, to) channel: a send returns once its last
-// chunk is in the channel; the receive checks the sizes match.
-Failure send(Communicator& comm, const void* buffer, uint64_t count, HcclDataType type, uint32_t to);
-Failure receive(Communicator& comm, void* buffer, uint64_t count, HcclDataType type, uint32_t from);
+// Point to point through the (from, to) channels: every transfer of `items`
+// makes progress as its channel allows, none waiting for another to finish; a
+// send is done once its last chunk is in the channel, a receive checks that
+// the sizes match. Transfers to (or from) one peer go in their order.
+Failure sendReceive(Communicator& comm, const std::vector<HcclSendRecvItem>& items);
 
 }  // namespace npu_sim_hccl

@@ -49,6 +49,12 @@ class Communicator {
   template <class Done>
   Failure waitFor(std::atomic<uint32_t>& word, Done&& done, uint32_t peer, const char* what);
 
+  // Whether `peer` can still come: fails naming it when dead, gone or later
+  // than HCCL_EXEC_TIMEOUT counted from `since`.
+  Failure checkPeerSince(uint32_t peer, Clock::time_point since, const char* what) {
+    return checkPeer(peer, since + settings_.exec_timeout, what);
+  }
+
   // Sequence number of the next collective (every rank counts the same).
   uint64_t nextSequence() { return ++sequence_; }
 

@@ -48,12 +48,17 @@ void reduceTyped(void* out, const void* const* inputs, size_t n, size_t count) {
     std::copy(first, first + count, result);
     return;
   }
-  // Two inputs at a time: a loop the compiler vectorizes for plain types.
   const T* second = static_cast<const T*>(inputs[1]);
-  for (size_t i = 0; i < count; ++i) result[i] = op(first[i], second[i]);
-  for (size_t k = 2; k < n; ++k) {
-    const T* next = static_cast<const T*>(inputs[k]);
-    for (size_t i = 0; i < count; ++i) result[i] = op(result[i], next[i]);
+  if (n == 2) {  // the common case, as a loop the compiler vectorizes
+    for (size_t i = 0; i < count; ++i) result[i] = op(first[i], second[i]);
+    return;
+  }
+  // Element by element, every input read before the result is written: `out`
+  // may be any of the inputs, and the order stays the inputs' (rank) order.
+  for (size_t i = 0; i < count; ++i) {
+    T value = op(first[i], second[i]);
+    for (size_t k = 2; k < n; ++k) value = op(value, static_cast<const T*>(inputs[k])[i]);
+    result[i] = value;
   }
 }
 

@@ -15,7 +15,7 @@ size_t elementSize(HcclDataType type);
 bool canReduce(HcclDataType type, HcclReduceOp op);
 
 // out[i] = op(inputs[0][i], ..., inputs[n - 1][i]) for i < count, applied in
-// rank order. `out` may be one of the inputs.
+// the inputs' order (two inputs commute exactly). `out` may be one of the inputs.
 void reduce(void* out, const void* const* inputs, size_t n, size_t count, HcclDataType type, HcclReduceOp op);
 
 }  // namespace npu_sim_hccl

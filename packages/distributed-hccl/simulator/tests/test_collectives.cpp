@@ -121,3 +121,20 @@ TEST_CASE(back_to_back_collectives_without_data_stay_in_step) {
     return 0;
   })));
 }
+
+// Both ranks send first, each message many channel chunks long: only
+// progressing the sends and receives together completes.
+TEST_CASE(batch_send_recv_exchanges_large_messages_both_ways) {
+  CHECK(allZero(runRanks(2, [](RankContext& c) {
+    const size_t count = 1'000'000;  // 4 MB through 512 KB channels
+    void* out = toDevice(inputOf(c.rank, count));
+    void* in = toDevice(std::vector<float>(count));
+    const uint32_t peer = 1 - c.rank;
+    HcclSendRecvItem items[] = {{HCCL_SEND, out, count, HCCL_DATA_TYPE_FP32, peer},
+                                {HCCL_RECV, in, count, HCCL_DATA_TYPE_FP32, peer}};
+    RANK_CHECK(HcclBatchSendRecv(items, 2, c.comm, c.stream) == HCCL_SUCCESS);
+    RANK_CHECK(aclrtSynchronizeStream(c.stream) == ACL_SUCCESS);
+    RANK_CHECK(fromDevice<float>(in, count) == inputOf(peer, count));
+    return 0;
+  }, true, {{"HCCL_BUFFSIZE", "1"}})));
+}
