@@ -90,7 +90,7 @@ def test_get_env_info_fields():
     assert [d.index for d in info.devices] == list(range(info.device_count))
     assert info.devices[0].name == torch.npu.get_device_name(0)
     assert info.devices[0].total_memory == torch.npu.get_device_properties(0).total_memory
-    assert set(info.torch_npu_versions) == {"torch-npu", "torch-npu-ops"}
+    assert set(info.torch_npu_versions) == {"torch-npu", "torch-npu-ops", "torch-npu-hccl"}
     assert info.torch_npu_path == os.path.dirname(os.path.abspath(torch_npu.__file__))
     assert all(
         name.startswith(("ASCEND_", "TORCH_NPU_", "PYTORCH_NPU_", "HCCL_")) or name == "TORCH_DEVICE_BACKEND_AUTOLOAD"
