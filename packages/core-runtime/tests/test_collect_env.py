@@ -46,7 +46,7 @@ def test_report_names_versions_simulator_cann_and_devices():
     assert "NPU runtime: simulator" in out
     assert "libascendcl_sim.so" in out
     assert f"CANN version: {_build_info.CANN_VERSION}" in out
-    assert "NPU device count: 2" in out
+    assert "NPU device count: 8" in out  # the simulator's default, an Atlas 800T A2
     assert "npu:0: Ascend" in out and "(simulated)" in out
     assert "npu:1: " in out
     assert "total memory 1.00 GiB (1073741824 bytes)" in out

@@ -60,3 +60,13 @@ def test_torch_npu_distributed_without_the_wheel_names_the_extra():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert 'pip install "torch-npu[distributed]"' in result.stdout, result.stdout + result.stderr
+
+
+def test_torch_npu_run_defaults_to_one_rank_per_npu():
+    from torch_npu_hccl.run import _with_npu_defaults
+
+    count = str(torch.npu.device_count())
+    assert _with_npu_defaults(["train.py"]) == [f"--nproc-per-node={count}", "train.py"]
+    assert _with_npu_defaults(["--nproc-per-node", "npu", "train.py"]) == ["--nproc-per-node", count, "train.py"]
+    assert _with_npu_defaults(["--nproc_per_node=auto", "x.py"]) == [f"--nproc_per_node={count}", "x.py"]
+    assert _with_npu_defaults(["--nproc-per-node", "2", "x.py"]) == ["--nproc-per-node", "2", "x.py"]
