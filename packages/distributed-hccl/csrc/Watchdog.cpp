@@ -29,7 +29,13 @@ Watchdog::~Watchdog() {
     stop_ = true;
   }
   wake_.notify_all();
-  thread_.join();
+  // The last reference to the process group may go on this very thread (a work it
+  // drops releasing a future's callback); joining itself would throw.
+  if (thread_.get_id() == std::this_thread::get_id()) {
+    thread_.detach();
+  } else if (thread_.joinable()) {
+    thread_.join();
+  }
 }
 
 void Watchdog::track(c10::intrusive_ptr<WorkHCCL> work) {
