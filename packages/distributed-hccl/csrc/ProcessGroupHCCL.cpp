@@ -152,7 +152,7 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupHCCL::collective(c10::Device device, 
     }
   }
   work->recordEnd(hccl_stream, outputs, totalNumel(inputs), totalNumel(outputs));
-  watchdog_->track(work);
+  watchdog_->track(work->state());
   return work;
 }
 
@@ -451,7 +451,7 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupHCCL::endCoalescing() {
     const bool is_send = transfer.type == HCCL_SEND;
     transfer.work->recordEnd(hccl_stream, is_send ? std::vector<at::Tensor>{} : std::vector<at::Tensor>{transfer.tensor},
                              is_send ? transfer.tensor.numel() : 0, is_send ? 0 : transfer.tensor.numel());
-    watchdog_->track(transfer.work);
+    watchdog_->track(transfer.work->state());
   }
   return work;
 }

@@ -29,16 +29,10 @@ Watchdog::~Watchdog() {
     stop_ = true;
   }
   wake_.notify_all();
-  // The last reference to the process group may go on this very thread (a work it
-  // drops releasing a future's callback); joining itself would throw.
-  if (thread_.get_id() == std::this_thread::get_id()) {
-    thread_.detach();
-  } else if (thread_.joinable()) {
-    thread_.join();
-  }
+  thread_.join();
 }
 
-void Watchdog::track(c10::intrusive_ptr<WorkHCCL> work) {
+void Watchdog::track(std::shared_ptr<CollectiveState> work) {
   std::lock_guard<std::mutex> lock(mutex_);
   works_.push_back(std::move(work));
 }
@@ -50,7 +44,7 @@ void Watchdog::terminate(const std::string& message) {
   std::abort();
 }
 
-bool Watchdog::check(WorkHCCL& work) {
+bool Watchdog::check(CollectiveState& work) {
   if (work.exception()) return true;
   HcclResult async = HCCL_SUCCESS;
   try {
@@ -88,10 +82,10 @@ void Watchdog::run() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (!stop_) {
     wake_.wait_for(lock, kInterval, [this] { return stop_; });
-    std::vector<c10::intrusive_ptr<WorkHCCL>> pending;
+    std::vector<std::shared_ptr<CollectiveState>> pending;
     pending.swap(works_);
     lock.unlock();
-    std::vector<c10::intrusive_ptr<WorkHCCL>> still;
+    std::vector<std::shared_ptr<CollectiveState>> still;
     for (auto& work : pending) {
       bool done = true;
       try {

@@ -5,14 +5,13 @@
 // process; with 0 it only fails the work (wait() raises).
 #pragma once
 
-#include <c10/util/intrusive_ptr.h>
-
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
-#include "WorkHCCL.h"
+#include "CollectiveState.h"
 
 namespace torch_npu::hccl {
 
@@ -23,12 +22,12 @@ class Watchdog {
   Watchdog& operator=(const Watchdog&) = delete;
   ~Watchdog();
 
-  void track(c10::intrusive_ptr<WorkHCCL> work);
+  void track(std::shared_ptr<CollectiveState> work);
 
  private:
   void run();
   // Checks one work; true when it is finished with (completed or failed).
-  bool check(WorkHCCL& work);
+  bool check(CollectiveState& work);
   [[noreturn]] void terminate(const std::string& message);
 
   int rank_;
@@ -36,7 +35,7 @@ class Watchdog {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stop_ = false;
-  std::vector<c10::intrusive_ptr<WorkHCCL>> works_;
+  std::vector<std::shared_ptr<CollectiveState>> works_;
   std::thread thread_;
 };
 
