@@ -7,6 +7,7 @@
     nox -s release-2.9.0-cann8.5       # build the cell and make its wheels manylinux (auditwheel)
     nox -s release                     # every supported cell, then dist/simple/ (PEP 503), SHA256SUMS, manifest.json
     nox -s sanitize                    # our cell under ASan+UBSan (native tests, a pytest subset); TSan on the simulator
+    nox -s sanitize-streams            # stream tests and quickstart with TORCH_NPU_SANITIZER=raise
     nox -t build                       # build every supported cell
 
 The CANN part of a name drops a ".0" patch (8.5.0 -> 8.5; 8.3.RC1 stays); the full
@@ -76,6 +77,16 @@ SANITIZE_TESTS: tuple[str, ...] = (
     "packages/core-runtime/tests/test_host_memory.py",
     "packages/core-runtime/tests/test_tensor_ops.py",
     "packages/core-runtime/tests/test_bad_input.py",
+    "packages/core-runtime/tests/test_stress.py",
+    "packages/aten-ops/tests/test_quickstart.py",
+)
+
+# What `sanitize-streams` runs with TORCH_NPU_SANITIZER=raise: the tests that use several
+# streams, events, record_stream and frees across streams, and the quickstart's training.
+STREAM_SANITIZER_TESTS: tuple[str, ...] = (
+    "packages/core-runtime/tests/test_streams.py",
+    "packages/core-runtime/tests/test_memory.py",
+    "packages/core-runtime/tests/test_host_memory.py",
     "packages/core-runtime/tests/test_stress.py",
     "packages/aten-ops/tests/test_quickstart.py",
 )
@@ -256,12 +267,28 @@ def test(session: nox.Session, cell: matrix.Cell) -> None:
     session.run(python, "-c", _CHECK_INSTALLED, external=True)
     tests = [str(ROOT / t) for t in TEST_PATHS if (ROOT / t).is_dir()]
     env = {"TORCH_NPU_TEST_CELL": cell.id, "TORCH_NPU_OTHER_CELL_WHEELS": os.pathsep.join(other_cells_wheels(cell))}
+    # Twice: as users run it, then with device memory closed to host code as on hardware
+    # (TORCH_NPU_SIM_PROTECT=1), so that no path of ours reads device memory from the host.
+    for protect in ("0", "1"):
+        session.log(f"TORCH_NPU_SIM_PROTECT={protect}")
+        session.run(
+            python, "-m", "pytest", "--import-mode=append", "-p", "no:cacheprovider",
+            f"--rootdir={ROOT}", *tests, *session.posargs,
+            env={**env, "TORCH_NPU_SIM_PROTECT": protect}, external=True,
+        )  # fmt: skip
+        run_ctest(session, cell, {"TORCH_NPU_SIM_PROTECT": protect})
+
+
+def sanitize_streams(session: nox.Session, cell: matrix.Cell) -> None:
+    """Install the wheels of ``cell`` and run STREAM_SANITIZER_TESTS with the stream sanitizer raising at any race."""
+    python = install_wheels(session, cell, TEST_REQUIREMENTS)
+    session.chdir(session.create_tmp())
+    session.run(python, "-c", _CHECK_INSTALLED, external=True)
     session.run(
-        python, "-m", "pytest", "--import-mode=append", "-p", "no:cacheprovider",
-        f"--rootdir={ROOT}", *tests, *session.posargs,
-        env=env, external=True,
+        python, "-m", "pytest", "--import-mode=append", "-p", "no:cacheprovider", f"--rootdir={ROOT}",
+        *(str(ROOT / t) for t in STREAM_SANITIZER_TESTS if (ROOT / t).is_file()), *session.posargs,
+        env={"TORCH_NPU_SANITIZER": "raise", "TORCH_NPU_TEST_CELL": cell.id}, external=True,
     )  # fmt: skip
-    run_ctest(session, cell)
 
 
 def conformance(session: nox.Session, cell: matrix.Cell) -> None:
@@ -322,8 +349,8 @@ def write_index(session: nox.Session, cells: list[matrix.Cell]) -> None:
     session.log(f"wrote {simple} ({len(by_project)} projects), {dist / 'SHA256SUMS'}, {dist / 'manifest.json'}")
 
 
-def run_ctest(session: nox.Session, cell: matrix.Cell) -> None:
-    """Run the native tests (ctest) of the cell's CMake tree; skip when it has none."""
+def run_ctest(session: nox.Session, cell: matrix.Cell, env: dict[str, str] | None = None) -> None:
+    """Run the native tests (ctest) of the cell's CMake tree, with ``env``; skip when it has none."""
     ctest = shutil.which("ctest")
     trees = sorted(d.parent for d in build_root(cell).glob("*/CTestTestfile.cmake"))
     if not trees or ctest is None:
@@ -331,7 +358,7 @@ def run_ctest(session: nox.Session, cell: matrix.Cell) -> None:
         session.log(f"ctest skipped: {why}")
         return
     for tree in trees:
-        session.run(ctest, "--test-dir", str(tree), "--output-on-failure", external=True)
+        session.run(ctest, "--test-dir", str(tree), "--output-on-failure", env=env, external=True)
 
 
 def refusal(cell: matrix.Cell) -> str | None:
@@ -438,7 +465,10 @@ def _register_alias(alias: str, target: str) -> None:
 
 
 def _register_cell(cell: matrix.Cell) -> None:
-    for kind, body in (("build", build), ("test", test), ("conformance", conformance), ("release", release_cell)):
+    for kind, body in (
+        ("build", build), ("test", test), ("conformance", conformance), ("release", release_cell),
+        ("sanitize-streams", sanitize_streams),
+    ):  # fmt: skip
         name = _register(kind, cell, body)
         if cell.long_id != cell.id:
             _register_alias(f"{kind}-{cell.long_id}", name)
@@ -448,6 +478,7 @@ for _cell in MATRIX.cells:
     _register_cell(_cell)
 OUR_CELL = next(c for c in MATRIX.cells if c.ours)
 _register_alias("conformance", f"conformance-{OUR_CELL.id}")
+_register_alias("sanitize-streams", f"sanitize-streams-{OUR_CELL.id}")
 
 
 @nox.session(name="sanitize", python=None, reuse_venv=True)

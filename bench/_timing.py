@@ -12,7 +12,8 @@ import os
 import statistics
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import torch
 
@@ -45,10 +46,6 @@ def seconds_per_call(
     """Per-call seconds of ``case`` = (body, device): the median over ``repeats`` timed loops.
 
     A timed loop calls ``body`` ``iterations`` times, then synchronizes ``device``.
-    Measure the CPU baseline before any NPU work: once the simulator has run a kernel on
-    its stream thread, OpenMP manages more threads than there are cores and throttles
-    its spin-waits, which slows every later parallel CPU op of the process (a 64x64
-    matmul 5x) and would flatter the NPU's ratio.
     """
     body, device = case
     sync = synchronizer(device)
@@ -85,3 +82,52 @@ def fmt_time(seconds: float) -> str:
         if seconds >= scale:
             return f"{seconds / scale:.2f} {unit}"
     return f"{seconds / 1e-9:.0f} ns"
+
+
+# How far ratios measured in different orders may differ: more means the figure depends
+# on what ran before in the process, a defect of the simulator, not a property of the op.
+ORDER_TOLERANCE = 0.10
+
+Case = tuple[Callable[[], object], torch.device]
+
+
+@dataclass(frozen=True)
+class OrderedTiming:
+    """One case timed on both devices, in the order ``order`` names."""
+
+    order: str
+    cpu: float
+    npu: float
+
+    @property
+    def ratio(self) -> float:
+        return self.npu / self.cpu
+
+
+def time_in_both_orders(make_case: Callable[[torch.device], Case], iterations: int, repeats: int) -> list[OrderedTiming]:
+    """Times ``make_case(device)`` on the CPU then the npu, then on the npu then the CPU, in this process.
+
+    Neither device is measured first on purpose: NPU work must not change what later CPU
+    work costs, nor earlier work what the NPU costs, and both orders show whether it does.
+    """
+    cpu, npu = torch.device("cpu"), torch.device("npu")
+    timings = []
+    for first, second in ((cpu, npu), (npu, cpu)):
+        seconds = {device.type: seconds_per_call(make_case(device), iterations, repeats) for device in (first, second)}
+        timings.append(OrderedTiming(f"{first.type} first", seconds["cpu"], seconds["npu"]))
+    return timings
+
+
+def order_agreement(ratios: Sequence[float]) -> str:
+    """``orders agree within 4% (tolerance 10%): PASS`` for ratios of one case measured in several orders."""
+    spread = max(ratios) / min(ratios) - 1
+    met = spread <= ORDER_TOLERANCE
+    return f"orders agree within {spread:.0%} (tolerance {ORDER_TOLERANCE:.0%}): {'PASS' if met else 'FAIL'}"
+
+
+def print_timings(timings: Sequence[OrderedTiming], target: float) -> None:
+    """One line per order (CPU time, npu time, ratio against ``target``), then their agreement."""
+    for timing in timings:
+        print(f"  {timing.order:<9}  CPU eager {fmt_time(timing.cpu):>9}  npu {fmt_time(timing.npu):>9}  "
+              f"npu/CPU {verdict(timing.ratio, target)}")
+    print(f"  {order_agreement([t.ratio for t in timings])}")

@@ -9,15 +9,14 @@ Usage: python bench/matmul.py [--size N] [--iterations N] [--repeats N]
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 
 import torch
-from _timing import describe_device, fmt_time, quiet_fallback_warnings, seconds_per_call, verdict, warn_if_busy
+from _timing import Case, describe_device, print_timings, quiet_fallback_warnings, time_in_both_orders, warn_if_busy
 
 TARGET = 1.05
 
 
-def matmul_case(device: torch.device, size: int) -> tuple[Callable[[], object], torch.device]:
+def matmul_case(device: torch.device, size: int) -> Case:
     """``a @ b`` of two ``size`` x ``size`` float32 matrices on ``device``, as a timing case."""
     generator = torch.Generator().manual_seed(0)
     a = torch.randn(size, size, generator=generator).to(device)
@@ -34,15 +33,12 @@ def main() -> None:
     quiet_fallback_warnings()
     warn_if_busy()
 
-    npu = torch.device("npu")
-    print(f"device: {describe_device(npu)}; CPU threads: {torch.get_num_threads()}")
-    cpu_time = seconds_per_call(matmul_case(torch.device("cpu"), args.size), args.iterations, args.repeats)
-    npu_time = seconds_per_call(matmul_case(npu, args.size), args.iterations, args.repeats)
+    print(f"device: {describe_device(torch.device('npu'))}; CPU threads: {torch.get_num_threads()}")
     flops = 2 * args.size**3
-    print(f"{args.size}x{args.size} float32 matmul (median of {args.repeats} x {args.iterations}):")
-    print(f"  CPU eager: {fmt_time(cpu_time)} ({flops / cpu_time / 1e9:.1f} GFLOP/s)")
-    print(f"  npu:       {fmt_time(npu_time)} ({flops / npu_time / 1e9:.1f} GFLOP/s)")
-    print(f"  npu/CPU {verdict(npu_time / cpu_time, TARGET)}")
+    timings = time_in_both_orders(lambda device: matmul_case(device, args.size), args.iterations, args.repeats)
+    print(f"{args.size}x{args.size} float32 matmul (median of {args.repeats} x {args.iterations}; "
+          f"CPU eager {flops / timings[0].cpu / 1e9:.1f} GFLOP/s):")
+    print_timings(timings, TARGET)
 
 
 if __name__ == "__main__":

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
-from _timing import describe_device, fmt_time, quiet_fallback_warnings, seconds_per_call, verdict, warn_if_busy
+from _timing import Case, describe_device, print_timings, quiet_fallback_warnings, time_in_both_orders, warn_if_busy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
 import quickstart  # examples/quickstart.py: the model and training step measured here
@@ -24,7 +23,7 @@ import quickstart  # examples/quickstart.py: the model and training step measure
 TARGET = 1.1
 
 
-def step_case(device: torch.device, batch_size: int) -> tuple[Callable[[], object], torch.device]:
+def step_case(device: torch.device, batch_size: int) -> Case:
     """One quickstart training step on ``device``, as a timing case."""
     torch.manual_seed(0)
     train_set, _ = quickstart.load_digits_split()
@@ -49,19 +48,15 @@ def main() -> int:
     quiet_fallback_warnings()
     warn_if_busy()
 
-    npu = torch.device("npu")
-    print(f"device: {describe_device(npu)}; batch {args.batch_size}; CPU threads: {torch.get_num_threads()}")
-    cpu_time = seconds_per_call(step_case(torch.device("cpu"), args.batch_size), args.iterations, args.repeats)
+    print(f"device: {describe_device(torch.device('npu'))}; batch {args.batch_size}; "
+          f"CPU threads: {torch.get_num_threads()}")
     print(f"quickstart training step (median of {args.repeats} x {args.iterations}):")
-    print(f"  CPU eager: {fmt_time(cpu_time)}")
     try:
-        npu_case = step_case(npu, args.batch_size)
+        timings = time_in_both_orders(lambda device: step_case(device, args.batch_size), args.iterations, args.repeats)
     except Exception as error:  # noqa: BLE001 - report, don't hide, an op the npu cannot run yet
-        print(f"  npu:       does not run: {type(error).__name__}: {str(error).splitlines()[0]}")
+        print(f"  does not run: {type(error).__name__}: {str(error).splitlines()[0]}")
         return 1
-    npu_time = seconds_per_call(npu_case, args.iterations, args.repeats)
-    print(f"  npu:       {fmt_time(npu_time)}")
-    print(f"  npu/CPU {verdict(npu_time / cpu_time, TARGET)}")
+    print_timings(timings, TARGET)
     return 0
 
 

@@ -41,16 +41,18 @@ class ParamType:
     descriptor: str | None = None  # function turning it into an owned aclnn descriptor (RAII)
     conversion: str | None = None  # C++ turning the caller's value {} into the C value; None: as is
     simulator: str | None = None  # function turning the C value into what the simulator's kernel sees
+    # The simulator's value is a description the kernel turns into ATen's with .view() where it runs.
+    viewed: bool = False
 
 
 # A written tensor is `aclTensor*` (Tensor!) unless CANN declares it const: then
 # its row types it `Tensor` (the C type is what must match) and says why.
 PARAM_TYPES = {
-    "Tensor": ParamType("const aclTensor*", "const at::Tensor&", "toAclTensor", simulator="toAten"),
-    "Tensor?": ParamType("const aclTensor*", "const std::optional<at::Tensor>&", "toAclTensor", simulator="toAten"),
-    "Tensor!": ParamType("aclTensor*", "const at::Tensor&", "toAclTensor", simulator="toAten"),
-    "Tensor!?": ParamType("aclTensor*", "const std::optional<at::Tensor>&", "toAclTensor", simulator="toAten"),
-    "Tensor[]": ParamType("const aclTensorList*", "at::TensorList", "toAclTensorList", simulator="toAten"),
+    "Tensor": ParamType("const aclTensor*", "const at::Tensor&", "toAclTensor", simulator="describe", viewed=True),
+    "Tensor?": ParamType("const aclTensor*", "const std::optional<at::Tensor>&", "toAclTensor", simulator="describe", viewed=True),
+    "Tensor!": ParamType("aclTensor*", "const at::Tensor&", "toAclTensor", simulator="describe", viewed=True),
+    "Tensor!?": ParamType("aclTensor*", "const std::optional<at::Tensor>&", "toAclTensor", simulator="describe", viewed=True),
+    "Tensor[]": ParamType("const aclTensorList*", "at::TensorList", "toAclTensorList", simulator="describe", viewed=True),
     "Scalar": ParamType("const aclScalar*", "const at::Scalar&", "toAclScalar", simulator="toAten"),
     "Scalar[]": ParamType("const aclScalarList*", "at::ArrayRef<at::Scalar>", "toAclScalarList", simulator="toAten"),
     "int[]": ParamType("const aclIntArray*", "at::IntArrayRef", "toAclIntArray", simulator="toAten"),
@@ -269,14 +271,22 @@ def kernel_definition(op: AclnnOp, overload: str, spec: dict, schema: FunctionSc
 def simulator_definition(op: AclnnOp) -> str:
     c_params = ", ".join(f"{p.type.c_type} {p.name}" for p in op.params)
     tensors = ", ".join(p.name for p in op.params if p.kind in ("Tensor", "Tensor!"))
-    captures = ", ".join(
-        f"{p.name} = npu_sim::aclnn::{p.type.simulator}({p.name})" if p.type.simulator else p.name for p in op.params
-    )
+
+    def capture(p: Param) -> str:
+        if not p.type.simulator:
+            return p.name
+        held = f"{p.name}_argument" if p.type.viewed else p.name
+        return f"{held} = npu_sim::aclnn::{p.type.simulator}({p.name})"
+
+    captures = ", ".join(capture(p) for p in op.params)
+    # Views of device memory are made where the kernel runs (see TensorArgument).
+    views = "".join(f"        auto {p.name} = {p.name}_argument.view();\n" for p in op.params if p.type.viewed)
     return (
         f"ACL_FUNC_VISIBILITY aclnnStatus {op.name}GetWorkspaceSize({c_params}, uint64_t* workspaceSize,\n"
         f"    aclOpExecutor** executor) {{\n"
         f'  return npu_sim::aclnn::prepare("{op.name}", workspaceSize, executor,\n'
-        f"      [{captures}]() mutable {{\n        npu_sim::aclnn::limitKernelThreads({{{tensors}}});\n        {op.cpu}\n      }});\n"
+        f"      [{captures}]() mutable {{\n{views}        npu_sim::aclnn::limitKernelThreads({{{tensors}}});\n"
+        f"        {op.cpu}\n      }});\n"
         f"}}\n\n"
         f"ACL_FUNC_VISIBILITY aclnnStatus {op.name}(void* workspace, uint64_t workspaceSize, aclOpExecutor* executor,\n"
         f"    aclrtStream stream) {{\n"

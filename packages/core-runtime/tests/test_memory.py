@@ -350,6 +350,7 @@ def test_record_stream_on_another_devices_stream(npu):
     source = torch.ones(8 * MiB, device="npu:1")
     x = torch.empty(size, dtype=torch.uint8, device=npu)
     ptr = x.data_ptr()
+    other.wait_stream(torch.npu.current_stream(1))  # `source` is written on device 1's current stream
     with torch.npu.stream(other):
         sink = torch.empty_like(source)
         for _ in range(40):  # keep the other device's stream busy past the free

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "scalar_descriptor.h"
-#include "tensor_descriptor.h"
+#include "npu_sim_aclnn/tensor_descriptor.h"
 
 // Each C handle type is the struct itself; the create functions hand out an
 // object the caller owns until the matching destroy function deletes it,

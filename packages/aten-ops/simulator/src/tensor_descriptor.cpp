@@ -1,5 +1,5 @@
 // aclCreateTensor / aclDestroyTensor.
-#include "tensor_descriptor.h"
+#include "npu_sim_aclnn/tensor_descriptor.h"
 
 #include <algorithm>
 #include <cstdint>

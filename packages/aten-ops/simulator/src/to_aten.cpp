@@ -3,7 +3,6 @@
 #include <c10/core/StorageImpl.h>
 #include <c10/core/TensorImpl.h>
 
-#include <array>
 #include <cstddef>
 #include <cstdio>
 
@@ -11,67 +10,20 @@
 #include "c_enum.h"
 #include "conversion_error.h"
 #include "list_descriptors.h"
+#include "npu_sim/sim_extensions.h"
 #include "npu_sim_aclnn/dtype.h"
 
 namespace npu_sim::aclnn {
 namespace {
 
-// Frees views on the thread that made them.
-//
-// Views are made here, on the thread that prepares an operator, but the
-// executor holding them dies on a stream worker. Freed there, a view's memory
-// went to the worker's malloc cache, and every view allocation here took
-// glibc's slow path (a fifth of a small operator's host time). So this thread
-// also holds a reference to each view it makes and drops it once it is the
-// last one (the executor is gone): the view is then freed here, and the next
-// allocation reuses its memory from this thread's cache. Nothing observable
-// changes: a view owns no device memory, and the executor still dies on the
-// worker right after its kernel. Streams finish work in the order it was
-// prepared, so checking the oldest few entries finds the finished views.
-class ViewReclaimer {
- public:
-  // Releases at most `limit` of the oldest views nobody else references any
-  // more. A small limit keeps each call cheap and frees views at the rate they
-  // are made, which is what the allocator's per-thread cache absorbs.
-  void reclaim(int limit) noexcept {
-    while (limit-- > 0 && count_ > 0 && views_[oldest_].use_count() == 1) {
-      popOldest();
-    }
-  }
-
-  void keep(const at::Tensor& view) noexcept {
-    // Views still in use fill the ring only when the stream lags far behind
-    // (or a kernel holds on to its views): the oldest is then left to its last
-    // holder to free, as without this class.
-    if (count_ == kCapacity) popOldest();
-    views_[(oldest_ + count_) % kCapacity] = view.getIntrusivePtr();
-    ++count_;
-  }
-
- private:
-  static constexpr size_t kCapacity = 256;
-
-  void popOldest() noexcept {
-    views_[oldest_].reset();
-    oldest_ = (oldest_ + 1) % kCapacity;
-    --count_;
-  }
-
-  std::array<c10::intrusive_ptr<c10::TensorImpl, c10::UndefinedTensorImpl>, kCapacity> views_;
-  size_t oldest_ = 0;
-  size_t count_ = 0;
-};
-
-thread_local ViewReclaimer t_views;
-
 at::Tensor viewDeviceMemory(const aclTensor& tensor) {
-  // Two finished views out for each new one: steady state needs one, the
-  // second lets the ring drain after a burst.
-  t_views.reclaim(2);
   // Null deleter: the memory belongs to the device allocator, not the view.
+  // The view reads and writes where the simulator reaches device memory,
+  // which host code may not (TORCH_NPU_SIM_PROTECT).
   c10::Storage storage(c10::make_intrusive<c10::StorageImpl>(
       c10::StorageImpl::use_byte_size_t(), c10::SymInt(static_cast<int64_t>(tensor.storage_bytes)),
-      c10::DataPtr(tensor.data, c10::Device(c10::DeviceType::CPU)), /*allocator=*/nullptr, /*resizable=*/false));
+      c10::DataPtr(npuSimHostAddress(tensor.data), c10::Device(c10::DeviceType::CPU)), /*allocator=*/nullptr,
+      /*resizable=*/false));
   // The VIEW constructor takes the key set as given: CPU alone, no autograd
   // keys and hence no version counter, i.e. an inference tensor. It is what
   // constructing under c10::InferenceMode gives, without the guard's cost
@@ -80,7 +32,6 @@ at::Tensor viewDeviceMemory(const aclTensor& tensor) {
                                                              c10::DispatchKeySet(c10::DispatchKey::CPU),
                                                              c10::scalarTypeToTypeMeta(tensor.dtype));
   view.unsafeGetTensorImpl()->set_sizes_and_strides(tensor.sizes, tensor.strides, tensor.storage_offset);
-  t_views.keep(view);
   return view;
 }
 
@@ -133,6 +84,30 @@ c10::List<std::optional<at::Tensor>> toOptionalList(const aclTensorList* list) n
       tensors.push_back(element ? std::optional<at::Tensor>(viewDeviceMemory(*element)) : std::nullopt);
     }
     return tensors;
+  });
+}
+
+at::Tensor TensorArgument::view() const { return descriptor_ ? viewDeviceMemory(*descriptor_) : at::Tensor(); }
+
+std::vector<at::Tensor> TensorListArgument::view() const {
+  std::vector<at::Tensor> tensors;
+  tensors.reserve(elements_.size());
+  for (const TensorArgument& element : elements_) tensors.push_back(element.view());
+  return tensors;
+}
+
+TensorArgument describe(const aclTensor* tensor) noexcept {
+  if (tensor == nullptr) return TensorArgument();
+  return converted<TensorArgument>("describing an aclTensor", [&] { return TensorArgument(*tensor); });
+}
+
+TensorListArgument describe(const aclTensorList* list) noexcept {
+  if (list == nullptr) return TensorListArgument();
+  return converted<TensorListArgument>("describing an aclTensorList", [&] {
+    std::vector<TensorArgument> elements;
+    elements.reserve(list->elements.size());
+    for (const auto& element : list->elements) elements.push_back(element ? TensorArgument(*element) : TensorArgument());
+    return TensorListArgument(std::move(elements));
   });
 }
 

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "aclnn_fixture.h"
+#include "npu_sim/sim_extensions.h"
 
 using namespace sim_test;
 using namespace aclnn_test;
@@ -44,8 +45,11 @@ TEST_CASE(tensor_views_device_memory_in_place) {
   CHECK(view.sizes().equals({3, 4}));
   CHECK(view.strides().equals({1, 3}));
   CHECK_EQ(view.storage_offset(), int64_t{5});
-  CHECK(view.data_ptr() == storage.as<float>() + 5);
-  CHECK(view.storage().data() == storage.get());
+  // In place: at the device memory itself, or its second mapping when host
+  // code may not touch it (TORCH_NPU_SIM_PROTECT).
+  float* const host_storage = static_cast<float*>(npuSimHostAddress(storage.get()));
+  CHECK(view.data_ptr() == host_storage + 5);
+  CHECK(view.storage().data() == host_storage);
   CHECK_EQ(view.storage().nbytes(), size_t{64 * sizeof(float)});
   CHECK(!view.storage().resizable());
   // Only the CPU key: no autograd, nothing that would intercept a kernel.

@@ -4,11 +4,14 @@
 #include <c10/core/GradMode.h>
 #include <c10/core/InferenceMode.h>
 
+#include <chrono>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <thread>
 
 #include "aclnn_fixture.h"
+#include "npu_sim_aclnn/kernel_threads.h"
 #include "test_ops.h"
 
 using namespace sim_test;
@@ -307,6 +310,44 @@ TEST_CASE(kernels_run_on_the_worker_with_cpu_kernels_only) {
   const std::vector<float> result = download<float>(storage.get(), kCount);
   for (int64_t index = 0; index < kCount; index += 4099) CHECK_EQ(result[index], 2.0f * static_cast<float>(index));
   CHECK_EQ(result[kCount - 1], 2.0f * static_cast<float>(kCount - 1));
+  CHECK_ACL(aclrtDestroyStream(stream));
+}
+
+TEST_CASE(large_kernels_get_the_full_team_after_small_ones_and_idle_workers_release_it) {
+  ScopedSimulator sim;
+  const int host_threads = at::get_num_threads();
+  if (host_threads < 2) return;  // one core: there is no team to size or release
+  aclrtStream stream = nullptr;
+  CHECK_ACL(aclrtCreateStream(&stream));
+  struct Seen {
+    int small_team = 0;
+    int large_team = 0;
+    int threads_with_team = 0;
+  };
+  auto seen = std::make_shared<Seen>();
+  const at::Tensor small = at::empty({16});
+  const at::Tensor large = at::empty({npu_sim::aclnn::kTeamWorkElements});
+  CHECK_ACLNN(npu_sim::aclnn::launch(prepareKernel([seen, small] {
+    npu_sim::aclnn::limitKernelThreads({small});
+    seen->small_team = at::get_num_threads();
+  }), nullptr, 0, stream));
+  CHECK_ACLNN(npu_sim::aclnn::launch(prepareKernel([seen, large] {
+    npu_sim::aclnn::limitKernelThreads({large});
+    seen->large_team = at::get_num_threads();
+    at::empty({int64_t{1} << 22}).fill_(1);  // parallel inside ATen: starts the team
+    seen->threads_with_team = processThreadCount();
+  }), nullptr, 0, stream));
+  CHECK_ACL(aclrtSynchronizeStream(stream));
+  CHECK_EQ(seen->small_team, 1);
+  // Not the size the small kernel left behind.
+  CHECK_EQ(seen->large_team, host_threads);
+  // The worker, out of work, releases its team's threads before it sleeps.
+  int threads_now = processThreadCount();
+  for (int poll = 0; poll < 1000 && threads_now >= seen->threads_with_team; ++poll) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    threads_now = processThreadCount();
+  }
+  CHECK(threads_now < seen->threads_with_team);
   CHECK_ACL(aclrtDestroyStream(stream));
 }
 

@@ -35,6 +35,7 @@
 #include "npu/NPUException.h"
 #include "npu/NPUFunctions.h"
 #include "npu/NPUGuardImpl.h"
+#include "npu/NPUTrace.h"
 #include "npu_common/no_destructor.h"
 
 #include <torch_npu/compat/VirtualOverrides.h>
@@ -270,6 +271,8 @@ class DeviceCachingAllocator {
       block = allocateSegment(pool, stream, segmentSizeFor(size));
     }
     handOut(block, size, request_size);
+    // The sanitizer checks that earlier users of these bytes on other streams are ordered before `stream`.
+    trace::report(trace::Kind::BlockAllocated, device_, block->ptr, stream, block->size);
     allocated_blocks_.emplace(block->ptr, block);
     reportUsageToProfiler(block, static_cast<int64_t>(block->size));
     return block->ptr;
@@ -634,6 +637,8 @@ class DeviceCachingAllocator {
       const NPUGuard on_device(device_);
       NPU_CHECK(acl::aclrtFree(block->ptr));
     }
+    // aclrtFree waits for the device's streams first (as cudaFree does).
+    trace::report(trace::Kind::DeviceSynchronize, device_, nullptr, nullptr);
     const bool small = block->pool->is_small;
     decreaseStat(stats_.segment, small, 1);
     decreaseStat(stats_.reserved_bytes, small, block->size);
@@ -736,7 +741,10 @@ class DeviceCachingAllocator {
       const c10::DeviceIndex device = use.device_index();
       const NPUGuard on_device(device);
       AclEvent event = device == device_ ? takeIdleEvent() : AclEvent::create();
-      NPU_CHECK(acl::aclrtRecordEvent(event.get(), use.stream()));
+      const aclrtStream handle = use.stream();
+      NPU_CHECK(acl::aclrtRecordEvent(event.get(), handle));
+      // Reuse now waits for `use`'s work so far: the sanitizer forgets that stream's accesses here.
+      trace::report(trace::Kind::BlockFreeDeferred, device, block->ptr, handle, block->size);
       block->event_count += 1;
       pending_frees_.push_back(PendingFree{std::move(event), block, device});
     }

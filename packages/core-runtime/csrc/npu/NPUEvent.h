@@ -8,6 +8,7 @@
 #include "npu/NPUException.h"
 #include "npu/NPUGuardImpl.h"
 #include "npu/NPUStream.h"
+#include "npu/NPUTrace.h"
 
 namespace torch_npu::npu {
 
@@ -38,14 +39,18 @@ class NPUEvent {
     if (event_ == nullptr) {
       NPU_CHECK(acl::aclrtCreateEventWithFlag(&event_, enable_timing_ ? ACL_EVENT_TIME_LINE : ACL_EVENT_SYNC));
     }
-    NPU_CHECK(acl::aclrtRecordEvent(event_, stream.stream()));
+    const aclrtStream handle = stream.stream();
+    NPU_CHECK(acl::aclrtRecordEvent(event_, handle));
+    trace::report(trace::Kind::EventRecord, stream.device_index(), event_, handle);
   }
 
   // Makes `stream`'s later work wait for the recorded work; nothing to wait for if never recorded.
   void block(const NPUStream& stream) const {
     if (event_ != nullptr) {
       const NPUGuard guard(stream.device_index());
-      NPU_CHECK(acl::aclrtStreamWaitEvent(stream.stream(), event_));
+      const aclrtStream handle = stream.stream();
+      NPU_CHECK(acl::aclrtStreamWaitEvent(handle, event_));
+      trace::report(trace::Kind::EventWait, stream.device_index(), event_, handle);
     }
   }
 
@@ -56,7 +61,11 @@ class NPUEvent {
     }
     aclrtEventRecordedStatus status = ACL_EVENT_RECORDED_STATUS_NOT_READY;
     NPU_CHECK(acl::aclrtQueryEventStatus(event_, &status));
-    return status == ACL_EVENT_RECORDED_STATUS_COMPLETE;
+    const bool complete = status == ACL_EVENT_RECORDED_STATUS_COMPLETE;
+    if (complete) {  // the host has seen the work finish, as if it had waited
+      trace::report(trace::Kind::EventSynchronize, -1, event_, nullptr);
+    }
+    return complete;
   }
 
   aclrtEvent handle() const { return event_; }

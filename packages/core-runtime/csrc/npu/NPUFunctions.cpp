@@ -8,6 +8,7 @@
 #include "acl/AclApi.h"
 #include "npu/NPUException.h"
 #include "npu/NPURuntime.h"
+#include "npu/NPUTrace.h"
 
 namespace torch_npu::npu {
 namespace {
@@ -102,8 +103,9 @@ bool has_primary_context(c10::DeviceIndex device) noexcept {
 }
 
 void device_synchronize() {
-  current_device();
+  const c10::DeviceIndex device = current_device();
   NPU_CHECK(acl::aclrtSynchronizeDevice());
+  trace::report(trace::Kind::DeviceSynchronize, device, nullptr, nullptr);
 }
 
 }  // namespace torch_npu::npu

@@ -6,6 +6,7 @@
 #include "npu/NPUException.h"
 #include "npu/NPUFunctions.h"
 #include "npu/NPUStream.h"
+#include "npu/NPUTrace.h"
 
 namespace torch_npu::npu {
 
@@ -91,7 +92,9 @@ void NPUGuardImpl::record(void** event, const c10::Stream& stream, const c10::De
     const uint32_t flags = flag == c10::EventFlag::BACKEND_DEFAULT ? ACL_EVENT_TIME_LINE : ACL_EVENT_SYNC;
     NPU_CHECK(acl::aclrtCreateEventWithFlag(reinterpret_cast<aclrtEvent*>(event), flags));
   }
-  NPU_CHECK(acl::aclrtRecordEvent(*event, npu_stream.stream()));
+  const aclrtStream handle = npu_stream.stream();
+  NPU_CHECK(acl::aclrtRecordEvent(*event, handle));
+  trace::report(trace::Kind::EventRecord, npu_stream.device_index(), *event, handle);
   exchange_device(previous);
 }
 
@@ -102,7 +105,9 @@ void NPUGuardImpl::block(void* event, const c10::Stream& stream) const {
   // CANN enqueues only onto streams of the current device.
   const NPUStream npu_stream(stream);
   const c10::DeviceIndex previous = exchange_device(npu_stream.device_index());
-  NPU_CHECK(acl::aclrtStreamWaitEvent(npu_stream.stream(), event));
+  const aclrtStream handle = npu_stream.stream();
+  NPU_CHECK(acl::aclrtStreamWaitEvent(handle, event));
+  trace::report(trace::Kind::EventWait, npu_stream.device_index(), event, handle);
   exchange_device(previous);
 }
 
@@ -112,12 +117,17 @@ bool NPUGuardImpl::queryEvent(void* event) const {
   }
   aclrtEventRecordedStatus status = ACL_EVENT_RECORDED_STATUS_NOT_READY;
   NPU_CHECK(acl::aclrtQueryEventStatus(event, &status));
-  return status == ACL_EVENT_RECORDED_STATUS_COMPLETE;
+  const bool complete = status == ACL_EVENT_RECORDED_STATUS_COMPLETE;
+  if (complete) {  // the host has seen the work finish, as if it had waited
+    trace::report(trace::Kind::EventSynchronize, -1, event, nullptr);
+  }
+  return complete;
 }
 
 void NPUGuardImpl::synchronizeEvent(void* event) const {
   if (event != nullptr) {
     NPU_CHECK(acl::aclrtSynchronizeEvent(event));
+    trace::report(trace::Kind::EventSynchronize, -1, event, nullptr);
   }
 }
 

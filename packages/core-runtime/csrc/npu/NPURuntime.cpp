@@ -27,13 +27,18 @@ void ensureRuntimeInitialized() {
   TORCH_CHECK(!in_bad_fork,
               "Cannot re-initialize NPU in forked subprocess. To use NPU with multiprocessing, "
               "you must use the 'spawn' start method");
+  // Checked first: every operator comes through here, and std::call_once costs
+  // a few hundred instructions even when the work is done.
+  if (initialized.load(std::memory_order_acquire)) {
+    return;
+  }
   std::call_once(once, [] {
     const aclError status = acl::aclInit(nullptr);
     if (status != ACL_ERROR_REPEAT_INITIALIZE) {
       NPU_CHECK(status);
     }
     pthread_atfork(nullptr, nullptr, markChildAsBadFork);
-    initialized = true;
+    initialized.store(true, std::memory_order_release);
   });
 }
 

@@ -11,6 +11,7 @@
 #include "npu/NPUException.h"
 #include "npu/NPUFunctions.h"
 #include "npu/NPURuntime.h"
+#include "npu/NPUTrace.h"
 
 namespace torch_npu::npu {
 namespace {
@@ -45,10 +46,14 @@ aclrtStream createStream(c10::DeviceIndex device, StreamKind kind) {
 }
 
 // The streams of one device, created on first use and kept for the process's life.
+// Every operator asks for its stream's handle (to launch, and to allocate its
+// output), so the handles are read through atomics once created: std::call_once
+// itself costs a few hundred instructions even when the work is done.
 struct DeviceStreams {
   std::once_flag default_once;
-  aclrtStream default_stream = nullptr;
+  std::atomic<aclrtStream> default_stream{nullptr};
   std::once_flag pool_once;
+  std::atomic<bool> pools_ready{false};
   std::array<aclrtStream, kStreamsPerPool> normal{};
   std::array<aclrtStream, kStreamsPerPool> high_priority{};
   std::atomic<uint32_t> next_normal{0};
@@ -68,17 +73,26 @@ DeviceStreams& streamsOf(c10::DeviceIndex device) {
 
 aclrtStream defaultHandle(c10::DeviceIndex device) {
   DeviceStreams& streams = streamsOf(device);
-  std::call_once(streams.default_once, [&] { streams.default_stream = createStream(device, StreamKind::Default); });
-  return streams.default_stream;
+  if (aclrtStream created = streams.default_stream.load(std::memory_order_acquire)) {
+    return created;
+  }
+  std::call_once(streams.default_once, [&] {
+    streams.default_stream.store(createStream(device, StreamKind::Default), std::memory_order_release);
+  });
+  return streams.default_stream.load(std::memory_order_acquire);
 }
 
 void ensurePools(c10::DeviceIndex device) {
   DeviceStreams& streams = streamsOf(device);
+  if (streams.pools_ready.load(std::memory_order_acquire)) {
+    return;
+  }
   std::call_once(streams.pool_once, [&] {
     for (int i = 0; i < kStreamsPerPool; ++i) {
       streams.normal[i] = createStream(device, StreamKind::Normal);
       streams.high_priority[i] = createStream(device, StreamKind::HighPriority);
     }
+    streams.pools_ready.store(true, std::memory_order_release);
   });
 }
 
@@ -130,13 +144,21 @@ aclrtStream NPUStream::stream() const {
 }
 
 bool NPUStream::query() const {
+  // The handle is resolved once: report()'s arguments are evaluated even while tracing is off.
+  const aclrtStream handle = stream();
   aclrtStreamStatus status = ACL_STREAM_STATUS_NOT_READY;
-  NPU_CHECK(acl::aclrtStreamQuery(stream(), &status));
-  return status == ACL_STREAM_STATUS_COMPLETE;
+  NPU_CHECK(acl::aclrtStreamQuery(handle, &status));
+  const bool complete = status == ACL_STREAM_STATUS_COMPLETE;
+  if (complete) {  // the host has seen the work finish, as if it had waited
+    trace::report(trace::Kind::StreamSynchronize, device_index(), nullptr, handle);
+  }
+  return complete;
 }
 
 void NPUStream::synchronize() const {
-  NPU_CHECK(acl::aclrtSynchronizeStream(stream()));
+  const aclrtStream handle = stream();
+  NPU_CHECK(acl::aclrtSynchronizeStream(handle));
+  trace::report(trace::Kind::StreamSynchronize, device_index(), nullptr, handle);
 }
 
 NPUStream getStreamFromPool(bool isHighPriority, c10::DeviceIndex device) {

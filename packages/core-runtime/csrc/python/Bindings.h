@@ -10,5 +10,6 @@ void initStreamBindings(pybind11::module_& m);
 void initMemoryBindings(pybind11::module_& m);
 void initGeneratorBindings(pybind11::module_& m);
 void initFallbackBindings(pybind11::module_& m);
+void initTraceBindings(pybind11::module_& m);
 
 }  // namespace torch_npu::python

@@ -11,4 +11,5 @@ PYBIND11_MODULE(_C, m) {
   torch_npu::python::initMemoryBindings(m);
   torch_npu::python::initGeneratorBindings(m);
   torch_npu::python::initFallbackBindings(m);
+  torch_npu::python::initTraceBindings(m);
 }

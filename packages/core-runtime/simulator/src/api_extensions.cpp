@@ -3,6 +3,7 @@
 
 #include "api_support.h"
 #include "runtime.h"
+#include "stream.h"
 
 using namespace npu_sim;
 
@@ -49,5 +50,20 @@ int32_t npuSimDeviceOfPointer(const void* ptr) {
     return -1;
   }
 }
+
+void* npuSimHostAddress(const void* ptr) {
+  Runtime& runtime = Runtime::instance();
+  const Session* session = runtime.forkedAfterInit() ? nullptr : runtime.session();
+  if (session == nullptr || !session->config().protect_device_memory || ptr == nullptr) return const_cast<void*>(ptr);
+  try {
+    const std::optional<DeviceBlock> block = session->findDeviceMemory(ptr);
+    return const_cast<void*>(block ? static_cast<const void*>(block->span.hostAddress(ptr)) : ptr);
+  } catch (...) {
+    // Only a failing mutex could throw here.
+    return const_cast<void*>(ptr);
+  }
+}
+
+void npuSimSetWorkerIdleHook(void (*hook)(void)) { Stream::setIdleHook(hook); }
 
 }  // extern "C"

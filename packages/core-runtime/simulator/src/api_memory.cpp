@@ -99,10 +99,12 @@ aclError aclrtMemcpy(void* dst, size_t destMax, const void* src, size_t count, a
   return guarded("aclrtMemcpy", [&]() -> aclError {
     Session* session = nullptr;
     if (aclError error = requireSession("aclrtMemcpy", session); error != ACL_SUCCESS) return error;
-    if (aclError error = checkCopy("aclrtMemcpy", *session, dst, destMax, src, count, kind); error != ACL_SUCCESS) {
+    CopyAddresses host;
+    if (aclError error = checkCopy("aclrtMemcpy", *session, dst, destMax, src, count, kind, host);
+        error != ACL_SUCCESS) {
       return error;
     }
-    if (count != 0) std::memmove(dst, src, count);
+    if (count != 0) std::memmove(host.dst, host.src, count);
     return ACL_SUCCESS;
   });
 }
@@ -116,11 +118,12 @@ aclError aclrtMemcpyAsync(void* dst, size_t destMax, const void* src, size_t cou
     if (aclError error = resolveStreamForLaunch("aclrtMemcpyAsync", *session, stream, target); error != ACL_SUCCESS) {
       return error;
     }
-    if (aclError error = checkCopy("aclrtMemcpyAsync", *session, dst, destMax, src, count, kind);
+    CopyAddresses host;
+    if (aclError error = checkCopy("aclrtMemcpyAsync", *session, dst, destMax, src, count, kind, host);
         error != ACL_SUCCESS) {
       return error;
     }
-    if (count != 0) target->submit(Task{[dst, src, count] { std::memmove(dst, src, count); }, TaskKind::Work});
+    if (count != 0) target->submit(Task{[host, count] { std::memmove(host.dst, host.src, count); }, TaskKind::Work});
     return ACL_SUCCESS;
   });
 }
@@ -129,10 +132,11 @@ aclError aclrtMemset(void* devPtr, size_t maxCount, int32_t value, size_t count)
   return guarded("aclrtMemset", [&]() -> aclError {
     Session* session = nullptr;
     if (aclError error = requireSession("aclrtMemset", session); error != ACL_SUCCESS) return error;
-    if (aclError error = checkFill("aclrtMemset", *session, devPtr, maxCount, count); error != ACL_SUCCESS) {
+    void* host = nullptr;
+    if (aclError error = checkFill("aclrtMemset", *session, devPtr, maxCount, count, host); error != ACL_SUCCESS) {
       return error;
     }
-    std::memset(devPtr, value, count);
+    std::memset(host, value, count);
     return ACL_SUCCESS;
   });
 }
@@ -145,10 +149,12 @@ aclError aclrtMemsetAsync(void* devPtr, size_t maxCount, int32_t value, size_t c
     if (aclError error = resolveStreamForLaunch("aclrtMemsetAsync", *session, stream, target); error != ACL_SUCCESS) {
       return error;
     }
-    if (aclError error = checkFill("aclrtMemsetAsync", *session, devPtr, maxCount, count); error != ACL_SUCCESS) {
+    void* host = nullptr;
+    if (aclError error = checkFill("aclrtMemsetAsync", *session, devPtr, maxCount, count, host);
+        error != ACL_SUCCESS) {
       return error;
     }
-    if (count != 0) target->submit(Task{[devPtr, value, count] { std::memset(devPtr, value, count); }, TaskKind::Work});
+    if (count != 0) target->submit(Task{[host, value, count] { std::memset(host, value, count); }, TaskKind::Work});
     return ACL_SUCCESS;
   });
 }

@@ -112,6 +112,9 @@ bool loadConfigFromEnvironment(SimConfig& config, std::string& error) {
   if (const char* blocking = environment("ASCEND_LAUNCH_BLOCKING")) {
     loaded.launch_blocking = trim(blocking) == "1";
   }
+  if (const char* protect = environment("TORCH_NPU_SIM_PROTECT")) {
+    loaded.protect_device_memory = trim(protect) == "1";
+  }
 
   config = std::move(loaded);
   return true;

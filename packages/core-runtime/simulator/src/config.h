@@ -26,6 +26,8 @@ struct SimConfig {
   std::vector<int32_t> visible_physical_ids;
   // ASCEND_LAUNCH_BLOCKING=1: every enqueue returns only once its task ran.
   bool launch_blocking = false;
+  // TORCH_NPU_SIM_PROTECT=1: host code cannot touch device memory.
+  bool protect_device_memory = false;
 
   int32_t visibleDeviceCount() const noexcept { return static_cast<int32_t>(visible_physical_ids.size()); }
 };

@@ -13,8 +13,9 @@ namespace npu_sim {
 
 class Device {
  public:
-  Device(int32_t index, uint64_t capacity_bytes, HostMemoryBudget& host_budget, bool launch_blocking) noexcept
-      : index_(index), launch_blocking_(launch_blocking), memory_(index, capacity_bytes, host_budget) {}
+  Device(int32_t index, uint64_t capacity_bytes, HostMemoryBudget& host_budget, bool launch_blocking,
+         HostAccess host_access) noexcept
+      : index_(index), launch_blocking_(launch_blocking), memory_(index, capacity_bytes, host_budget, host_access) {}
 
   Device(const Device&) = delete;
   Device& operator=(const Device&) = delete;

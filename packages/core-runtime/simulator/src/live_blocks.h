@@ -16,6 +16,13 @@ namespace npu_sim {
 struct BlockSpan {
   std::byte* base;
   size_t size;
+  // Where the simulator reaches the block (HostBacking::hostView()).
+  std::byte* host_view;
+
+  // Where the simulator reaches the byte at `ptr` inside this block.
+  std::byte* hostAddress(const void* ptr) const noexcept {
+    return host_view + (static_cast<const std::byte*>(ptr) - base);
+  }
 
   // Whether [ptr, ptr + length) lies inside this block.
   bool covers(const void* ptr, size_t length) const noexcept {
@@ -39,7 +46,7 @@ class LiveBlocks {
     if (next == blocks_.begin()) return std::nullopt;
     const auto& [base, block] = *std::prev(next);
     if (address - base >= block.size()) return std::nullopt;
-    return BlockSpan{block.data(), block.size()};
+    return BlockSpan{block.data(), block.size(), block.hostView()};
   }
 
   // Removes and returns the block that starts at `ptr`, if any.

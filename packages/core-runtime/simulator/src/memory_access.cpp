@@ -25,11 +25,13 @@ const char* kindName(int64_t kind) {
 
 enum class Expect { Host, Device, Either };
 
-// Checks one side (`role` is "destination" or "source") of a copy or fill.
+// Checks one side (`role` is "destination" or "source") of a copy or fill,
+// and sets `host` to where the simulator reaches it.
 aclError checkSide(const char* api, const Session& session, const char* role, const void* ptr, size_t count,
-                   Expect expect, const char* kind) {
+                   Expect expect, const char* kind, const void*& host) {
   const std::optional<DeviceBlock> block = session.findDeviceMemory(ptr);
   if (!block) {
+    host = ptr;
     if (expect != Expect::Device) return ACL_SUCCESS;
     return fail(ACL_ERROR_INVALID_PARAM, "%s: %s %p is not device memory (no live allocation contains it), as %s requires",
                 api, role, ptr, kind);
@@ -43,13 +45,14 @@ aclError checkSide(const char* api, const Session& session, const char* role, co
                 "%s: %s range [%p, +%zu bytes) overruns its allocation [%p, +%zu bytes) on device %d", api, role, ptr,
                 count, static_cast<const void*>(block->span.base), block->span.size, block->device->index());
   }
+  host = block->span.hostAddress(ptr);
   return ACL_SUCCESS;
 }
 
 }  // namespace
 
-aclError checkCopy(const char* api, const Session& session, const void* dst, size_t dest_max, const void* src,
-                   size_t count, aclrtMemcpyKind kind) {
+aclError checkCopy(const char* api, const Session& session, void* dst, size_t dest_max, const void* src, size_t count,
+                   aclrtMemcpyKind kind, CopyAddresses& host) {
   if (dst == nullptr || src == nullptr) return fail(ACL_ERROR_INVALID_PARAM, "%s: dst or src is null", api);
   if (count > dest_max) {
     return fail(ACL_ERROR_INVALID_PARAM, "%s: count %zu exceeds destMax %zu", api, count, dest_max);
@@ -80,18 +83,33 @@ aclError checkCopy(const char* api, const Session& session, const void* dst, siz
     case ACL_MEMCPY_DEFAULT:
       break;
   }
-  if (aclError error = checkSide(api, session, "destination", dst, count, dst_expect, kind_name); error != ACL_SUCCESS) {
+  const void* host_dst = nullptr;
+  if (aclError error = checkSide(api, session, "destination", dst, count, dst_expect, kind_name, host_dst);
+      error != ACL_SUCCESS) {
     return error;
   }
-  return checkSide(api, session, "source", src, count, src_expect, kind_name);
+  if (aclError error = checkSide(api, session, "source", src, count, src_expect, kind_name, host.src);
+      error != ACL_SUCCESS) {
+    return error;
+  }
+  // The destination is writable memory: it was passed as void*.
+  host.dst = const_cast<void*>(host_dst);
+  return ACL_SUCCESS;
 }
 
-aclError checkFill(const char* api, const Session& session, const void* dst, size_t max_count, size_t count) {
+aclError checkFill(const char* api, const Session& session, void* dst, size_t max_count, size_t count,
+                   void*& host_dst) {
   if (dst == nullptr) return fail(ACL_ERROR_INVALID_PARAM, "%s: devPtr is null", api);
   if (count > max_count) {
     return fail(ACL_ERROR_INVALID_PARAM, "%s: count %zu exceeds maxCount %zu", api, count, max_count);
   }
-  return checkSide(api, session, "destination", dst, count, Expect::Device, "a device memory fill");
+  const void* host = nullptr;
+  if (aclError error = checkSide(api, session, "destination", dst, count, Expect::Device, "a device memory fill", host);
+      error != ACL_SUCCESS) {
+    return error;
+  }
+  host_dst = const_cast<void*>(host);
+  return ACL_SUCCESS;
 }
 
 }  // namespace npu_sim

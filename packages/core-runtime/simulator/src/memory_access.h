@@ -12,15 +12,25 @@
 
 namespace npu_sim {
 
+// Where the simulator reads and writes the two sides of a checked copy: a
+// device side at its allocation's host view (see HostBacking), a host side
+// as given.
+struct CopyAddresses {
+  void* dst = nullptr;
+  const void* src = nullptr;
+};
+
 // Checks a copy's arguments: non-null pointers, count <= dest_max, a known
 // kind, and that each side is the memory the kind says it is (device sides
 // entirely inside one live allocation). ACL_MEMCPY_DEFAULT accepts any
-// combination and checks the device sides it finds.
-aclError checkCopy(const char* api, const Session& session, const void* dst, size_t dest_max, const void* src,
-                   size_t count, aclrtMemcpyKind kind);
+// combination and checks the device sides it finds. On success `host` holds
+// the addresses to copy between.
+aclError checkCopy(const char* api, const Session& session, void* dst, size_t dest_max, const void* src, size_t count,
+                   aclrtMemcpyKind kind, CopyAddresses& host);
 
 // Checks a fill: non-null, count <= max_count, and [dst, dst + count) inside
-// one live device allocation.
-aclError checkFill(const char* api, const Session& session, const void* dst, size_t max_count, size_t count);
+// one live device allocation. On success `host_dst` is where to fill.
+aclError checkFill(const char* api, const Session& session, void* dst, size_t max_count, size_t count,
+                   void*& host_dst);
 
 }  // namespace npu_sim

@@ -2,6 +2,7 @@
 
 #include <cinttypes>
 
+#include "device_memory_faults.h"
 #include "error.h"
 
 namespace npu_sim {
@@ -23,7 +24,7 @@ aclError MemoryArena::allocate(size_t size, void** out) {
                 "10%%), %" PRIu64 " are committed, %zu more were asked for",
                 device_index_, host_budget_.limit(), host_budget_.committed(), size);
   }
-  std::optional<HostBacking> block = HostBacking::reserve(size);
+  std::optional<HostBacking> block = HostBacking::reserve(size, host_access_);
   if (!block) {
     host_budget_.release(footprint);
     return fail(ACL_ERROR_RT_MEMORY_ALLOCATION,
@@ -31,6 +32,7 @@ aclError MemoryArena::allocate(size_t size, void** out) {
                 device_index_);
   }
   *out = block->data();
+  if (host_access_ == HostAccess::SimulatorOnly) addProtectedRange(block->data(), block->size(), device_index_);
   used_ += footprint;
   live_.insert(std::move(*block));
   return ACL_SUCCESS;
@@ -45,6 +47,7 @@ aclError MemoryArena::release(const void* ptr) {
       return fail(ACL_ERROR_RT_MEMORY_FREE, "%p is not the start of a live allocation on device %d", ptr,
                   device_index_);
     }
+    if (host_access_ == HostAccess::SimulatorOnly) removeProtectedRange(block->data());
     used_ -= block->footprint();
     host_budget_.release(block->footprint());
   }

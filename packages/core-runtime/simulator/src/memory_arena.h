@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "acl/acl_base.h"
+#include "host_backing.h"
 #include "host_memory_budget.h"
 #include "live_blocks.h"
 
@@ -19,8 +20,9 @@ namespace npu_sim {
 
 class MemoryArena {
  public:
-  MemoryArena(int32_t device_index, uint64_t capacity_bytes, HostMemoryBudget& host_budget) noexcept
-      : device_index_(device_index), capacity_(capacity_bytes), host_budget_(host_budget) {}
+  MemoryArena(int32_t device_index, uint64_t capacity_bytes, HostMemoryBudget& host_budget,
+              HostAccess host_access) noexcept
+      : device_index_(device_index), capacity_(capacity_bytes), host_budget_(host_budget), host_access_(host_access) {}
 
   // ACL_ERROR_RT_MEMORY_ALLOCATION (with an "Out of memory" message) when the
   // device's remaining capacity is too small or the host cannot back it (its
@@ -37,6 +39,7 @@ class MemoryArena {
   const int32_t device_index_;
   const uint64_t capacity_;
   HostMemoryBudget& host_budget_;
+  const HostAccess host_access_;
   mutable std::mutex mutex_;
   uint64_t used_ = 0;  // sum of the live allocations' footprints
   LiveBlocks live_;

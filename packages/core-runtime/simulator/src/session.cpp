@@ -7,7 +7,8 @@ Session::Session(SimConfig config, uint64_t generation) : config_(std::move(conf
   devices_.reserve(static_cast<size_t>(count));
   for (int32_t index = 0; index < count; ++index) {
     devices_.push_back(
-        std::make_unique<Device>(index, config_.device_capacity_bytes, host_budget_, config_.launch_blocking));
+        std::make_unique<Device>(index, config_.device_capacity_bytes, host_budget_, config_.launch_blocking,
+                                 config_.protect_device_memory ? HostAccess::SimulatorOnly : HostAccess::Direct));
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <atomic>
 #include <cstdio>
 #include <vector>
 
@@ -10,6 +11,8 @@ namespace {
 
 // The stream whose worker is the calling thread, if any.
 thread_local Stream* t_worker_of = nullptr;
+// Process-wide, set by a kernel library (npuSimSetWorkerIdleHook).
+std::atomic<void (*)()> g_idle_hook{nullptr};
 
 }  // namespace
 
@@ -36,6 +39,8 @@ void Stream::synchronize() const { completed_.waitFor(queue_.pushedCount()); }
 bool Stream::isCallingWorker() const noexcept { return t_worker_of == this; }
 
 Stream* Stream::callingWorkerStream() noexcept { return t_worker_of; }
+
+void Stream::setIdleHook(void (*hook)()) noexcept { g_idle_hook.store(hook, std::memory_order_release); }
 
 bool Stream::subscribe(uint64_t thread_id, std::shared_ptr<ReportInbox> inbox) {
   std::lock_guard lock(subscription_mutex_);
@@ -71,7 +76,10 @@ void Stream::runWorker() {
 
   std::vector<Task> batch;
   uint64_t completed = 0;
-  while (queue_.takeAll(batch)) {
+  const auto on_idle = [] {
+    if (void (*hook)() = g_idle_hook.load(std::memory_order_acquire)) hook();
+  };
+  while (queue_.takeAll(batch, on_idle)) {
     // Busy time is tracked per run of consecutive device work, not per task,
     // to keep the tracker's lock off the per-task path.
     bool busy = false;

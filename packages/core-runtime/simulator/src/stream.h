@@ -44,6 +44,9 @@ class Stream {
   bool isCallingWorker() const noexcept;
   // The stream whose worker is the calling thread; null on other threads.
   static Stream* callingWorkerStream() noexcept;
+  // What every worker calls before it sleeps for lack of work (see
+  // npuSimSetWorkerIdleHook); null for nothing.
+  static void setIdleHook(void (*hook)()) noexcept;
 
   // Failures its tasks reported and no synchronization reported yet. Shared,
   // because event records recorded on this stream report them too and may

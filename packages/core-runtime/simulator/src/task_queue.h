@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "progress_counter.h"
+#include "spin_wait.h"
 
 namespace npu_sim {
 
@@ -47,7 +48,9 @@ class TaskQueue {
 
   // Worker side: waits until tasks are pending, then moves them all into the
   // empty `batch` in push order. Returns false once closed and drained.
-  bool takeAll(std::vector<Task>& batch) {
+  // `on_idle()` runs each time the wait turns from watching to sleeping.
+  template <class OnIdle>
+  bool takeAll(std::vector<Task>& batch, OnIdle&& on_idle) {
     for (;;) {
       uint64_t seen;
       {
@@ -59,7 +62,10 @@ class TaskQueue {
         if (closed_) return false;
         seen = signal_count_;
       }
-      signals_.waitFor(seen + 1, kWorkerSpinBudget);
+      if (!spinUntil([&] { return signals_.value() > seen; }, kWorkerSpinBudget)) {
+        on_idle();
+        signals_.waitFor(seen + 1, std::chrono::nanoseconds::zero());
+      }
     }
   }
 

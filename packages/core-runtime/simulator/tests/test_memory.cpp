@@ -1,11 +1,16 @@
 // Device and host memory: capacity, validation, copies and fills.
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <numeric>
 #include <string>
+#include <vector>
 
+#include "npu_sim/sim_extensions.h"
 #include "sim_fixture.h"
 
 using namespace sim_test;
@@ -311,4 +316,47 @@ TEST_CASE(free_waits_for_queued_work) {
   freeing.join();
   CHECK(!freed_too_early);
   CHECK_EQ(free_result, ACL_SUCCESS);
+}
+
+TEST_CASE(protected_device_memory_faults_on_the_host_while_every_api_path_works) {
+  ScopedEnvironment env({{"TORCH_NPU_SIM_PROTECT", std::string("1")}});
+  ScopedSimulator sim;
+  constexpr size_t kCount = 1000;
+  void* device = nullptr;
+  CHECK_ACL(aclrtMalloc(&device, kCount * sizeof(float), ACL_MEM_MALLOC_HUGE_FIRST));
+  // The simulator reaches the memory through a second mapping.
+  auto* view = static_cast<float*>(npuSimHostAddress(device));
+  CHECK(view != nullptr && static_cast<void*>(view) != device);
+  CHECK(npuSimHostAddress(static_cast<float*>(device) + 7) == view + 7);
+  int host_value = 0;
+  CHECK(npuSimHostAddress(&host_value) == &host_value);
+
+  std::vector<float> input(kCount);
+  std::iota(input.begin(), input.end(), 0.0f);
+  CHECK_ACL(aclrtMemcpy(device, kCount * sizeof(float), input.data(), kCount * sizeof(float),
+                        ACL_MEMCPY_HOST_TO_DEVICE));
+  CHECK_EQ(view[999], 999.0f);
+  CHECK_ACL(aclrtMemsetAsync(static_cast<float*>(device) + 500, 4, 0, 4, nullptr));
+  CHECK_ACL(aclrtSynchronizeStream(nullptr));
+  std::vector<float> output(kCount, -1.0f);
+  CHECK_ACL(aclrtMemcpyAsync(output.data(), kCount * sizeof(float), device, kCount * sizeof(float),
+                             ACL_MEMCPY_DEVICE_TO_HOST, nullptr));
+  CHECK_ACL(aclrtSynchronizeStream(nullptr));
+  CHECK_EQ(output[499], 499.0f);
+  CHECK_EQ(output[500], 0.0f);
+  CHECK_EQ(output[501], 501.0f);
+
+  // Host code reading the device address dies with SIGSEGV (in a child, so
+  // this process lives on).
+  std::fflush(nullptr);
+  const pid_t child = fork();
+  if (child == 0) {
+    volatile float value = *static_cast<volatile float*>(device);
+    (void)value;
+    _exit(0);
+  }
+  int status = 0;
+  CHECK_EQ(waitpid(child, &status, 0), child);
+  CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
+  CHECK_ACL(aclrtFree(device));
 }

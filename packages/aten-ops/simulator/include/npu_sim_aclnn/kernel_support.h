@@ -5,7 +5,9 @@
 //   aclnnStatus aclnnAddGetWorkspaceSize(const aclTensor* self, ..., aclTensor* out,
 //                                        uint64_t* workspaceSize, aclOpExecutor** executor) {
 //     return npu_sim::aclnn::prepare("aclnnAdd", workspaceSize, executor,
-//         [self = npu_sim::aclnn::toAten(self), ..., out = npu_sim::aclnn::toAten(out)]() mutable {
+//         [self_argument = npu_sim::aclnn::describe(self), ...,
+//          out_argument = npu_sim::aclnn::describe(out)]() mutable {
+//           auto self = self_argument.view();  // ... and so on: views are made on the worker
 //           at::add_out(out, self, other, alpha);
 //         });
 //   }

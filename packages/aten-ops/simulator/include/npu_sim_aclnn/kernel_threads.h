@@ -7,49 +7,28 @@
 // descheduled (a small training step measured 2.5x slower that way). Large
 // kernels, whose work dwarfs a barrier, get the full team: a 1024x1024 matmul
 // on one thread measured 1.9x slower than CPU eager on two.
+//
+// The team lives only while the worker has work. libgomp throttles the
+// spin-waits of every team in the process once it manages more threads than
+// there are cores, so an idle worker's team made the host's own parallel CPU
+// ops slower for the rest of the process (a 64x64 matmul 13x). A worker about
+// to sleep therefore releases its team (see npuSimSetWorkerIdleHook).
 #pragma once
 
-#include <ATen/Parallel.h>
 #include <ATen/core/Tensor.h>
 
-#include <algorithm>
-#include <cstdlib>
+#include <cstdint>
 #include <functional>
 #include <initializer_list>
-
-// From the OpenMP runtime ATen uses (linked from torch's own libgomp).
-extern "C" void omp_set_num_threads(int threads);
 
 namespace npu_sim::aclnn {
 
 // Elements from which a kernel uses the whole team.
 inline constexpr int64_t kTeamWorkElements = int64_t{1} << 19;
 
-// TORCH_NPU_SIM_KERNEL_THREADS, when set, fixes the team size for every kernel.
-inline int fixedKernelThreads() {
-  static const int threads = [] {
-    const char* value = std::getenv("TORCH_NPU_SIM_KERNEL_THREADS");
-    const int parsed = value != nullptr ? std::atoi(value) : 0;
-    return parsed > 0 ? parsed : 0;
-  }();
-  return threads;
-}
-
-// Sizes the calling worker's OpenMP team for a kernel over `tensors`.
-inline void limitKernelThreads(std::initializer_list<std::reference_wrapper<const at::Tensor>> tensors) {
-  int threads = fixedKernelThreads();
-  if (threads == 0) {
-    int64_t largest = 0;
-    for (const at::Tensor& tensor : tensors) {
-      largest = std::max<int64_t>(largest, tensor.defined() ? tensor.numel() : 0);
-    }
-    threads = largest >= kTeamWorkElements ? at::get_num_threads() : 1;
-  }
-  thread_local int current = 0;
-  if (threads != current) {
-    omp_set_num_threads(threads);
-    current = threads;
-  }
-}
+// Sizes the calling worker's OpenMP team for a kernel over `tensors`: one
+// thread, or the team ATen gives this process's threads, or
+// TORCH_NPU_SIM_KERNEL_THREADS when set.
+void limitKernelThreads(std::initializer_list<std::reference_wrapper<const at::Tensor>> tensors);
 
 }  // namespace npu_sim::aclnn

@@ -17,9 +17,11 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "aclnn/acl_meta.h"
+#include "npu_sim_aclnn/tensor_descriptor.h"
 
 namespace npu_sim::aclnn {
 
@@ -54,5 +56,39 @@ std::optional<std::vector<int64_t>> toOptional(const aclIntArray* array) noexcep
 c10::List<std::optional<at::Tensor>> toOptionalList(const aclTensorList* list) noexcept;
 
 inline bool isDefined(const aclTensor* tensor) noexcept { return tensor != nullptr; }
+
+// What a kernel keeps of a tensor argument: a copy of its descriptor, taken
+// when the operator is prepared; view() makes the CPU view of toAten() where
+// the kernel runs. Views made by the preparing thread and dropped by the
+// worker cost the preparing thread a cache miss at each reference count and
+// allocation the worker touched last, which made up most of a small
+// operator's host time; made, used and dropped on the worker, they cost the
+// host nothing.
+class TensorArgument {
+ public:
+  TensorArgument() = default;
+  explicit TensorArgument(const aclTensor& tensor) : descriptor_(tensor) {}
+  // Undefined for a null argument.
+  at::Tensor view() const;
+
+ private:
+  std::optional<aclTensor> descriptor_;
+};
+
+// A tensor list argument: view() gives toAten()'s vector.
+class TensorListArgument {
+ public:
+  TensorListArgument() = default;
+  explicit TensorListArgument(std::vector<TensorArgument> elements) : elements_(std::move(elements)) {}
+  std::vector<at::Tensor> view() const;
+
+ private:
+  std::vector<TensorArgument> elements_;
+};
+
+// Descriptions for the generated kernels' captures (null stays null). They
+// do not throw: a failure is recorded for prepare(), as the conversions above.
+TensorArgument describe(const aclTensor* tensor) noexcept;
+TensorListArgument describe(const aclTensorList* list) noexcept;
 
 }  // namespace npu_sim::aclnn
