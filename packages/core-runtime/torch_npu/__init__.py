@@ -63,6 +63,7 @@ def _load_distributed_backend() -> None:
 
 _load_distributed_backend()
 
+
 def _start_sanitizer() -> None:
     # Last, so that the sanitizer sees every operator the program runs (TORCH_NPU_SANITIZER).
     from torch_npu.npu import sanitizer

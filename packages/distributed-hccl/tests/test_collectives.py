@@ -237,3 +237,33 @@ def test_every_collective_matches_gloo(world):
     assert_all_passed(results)
     counts = [int(re.search(r"(\d+) checks passed", r.stdout).group(1)) for r in results]
     assert min(counts) > 250, [r.stdout for r in results]
+
+
+PROTECTED = r"""
+dist.init_process_group("hccl")
+npu = torch.device("npu", rank)
+x = torch.full((1000,), float(rank + 1), device=npu)
+dist.all_reduce(x)
+dist.broadcast(x, 0)
+y = torch.empty(2 * 1000, device=npu)
+dist.all_gather_into_tensor(y, x)
+z = torch.empty(1000, device=npu)
+dist.all_to_all_single(z, x)
+peer = 1 - rank
+got = torch.empty(1000, device=npu)
+for work in dist.batch_isend_irecv([dist.P2POp(dist.isend, x, peer), dist.P2POp(dist.irecv, got, peer)]):
+    work.wait()
+expected = float(world * (world + 1) // 2)
+assert torch.equal(x.cpu(), torch.full((1000,), expected))
+assert torch.equal(y.cpu(), torch.full((2000,), expected))
+assert torch.equal(got.cpu(), torch.full((1000,), expected))
+print("protected ok", flush=True)
+"""
+
+
+def test_collectives_reach_device_memory_that_host_code_cannot():
+    # TORCH_NPU_SIM_PROTECT=1: device memory faults on host access, as on hardware; the
+    # simulated HCCL goes through npuSimHostAddress like the simulator's other code.
+    results = run_ranks(PROTECTED, 2, env={"TORCH_NPU_SIM_PROTECT": "1"})
+    assert_all_passed(results)
+    assert all("protected ok" in r.stdout for r in results)

@@ -130,6 +130,14 @@ HcclResult checkRank(const char* api, const char* name, HcclComm handle, uint32_
   return HCCL_SUCCESS;
 }
 
+// Where the collective reads and writes device memory: the address itself, or
+// its accessible mapping when TORCH_NPU_SIM_PROTECT=1 hides device memory from
+// host code. Fixed per allocation, so translated once, at the call.
+template <class T>
+T* hostView(T* device) {
+  return static_cast<T*>(npuSimHostAddress(device));
+}
+
 #define HCCL_SIM_TRY(expr)                              \
   do {                                                  \
     if (HcclResult result_ = (expr); result_ != HCCL_SUCCESS) return result_; \
@@ -195,8 +203,9 @@ HCCL_SIM_EXPORT HcclResult HcclAllReduce(void* sendBuf, void* recvBuf, uint64_t 
   HCCL_SIM_TRY(checkReduce("HcclAllReduce", dataType, op));
   HCCL_SIM_TRY(checkBuffer("HcclAllReduce", "sendBuf", sendBuf, count));
   HCCL_SIM_TRY(checkBuffer("HcclAllReduce", "recvBuf", recvBuf, count));
-  return launch("HcclAllReduce", comm, stream,
-                [=](Communicator& c) { return allReduce(c, sendBuf, recvBuf, count, dataType, op); });
+  return launch("HcclAllReduce", comm, stream, [=, send = hostView(sendBuf), recv = hostView(recvBuf)](Communicator& c) {
+    return allReduce(c, send, recv, count, dataType, op);
+  });
 }
 
 HCCL_SIM_EXPORT HcclResult HcclBroadcast(void* buf, uint64_t count, HcclDataType dataType, uint32_t root,
@@ -205,7 +214,7 @@ HCCL_SIM_EXPORT HcclResult HcclBroadcast(void* buf, uint64_t count, HcclDataType
   HCCL_SIM_TRY(checkBuffer("HcclBroadcast", "buf", buf, count));
   HCCL_SIM_TRY(checkRank("HcclBroadcast", "root", comm, root));
   return launch("HcclBroadcast", comm, stream,
-                [=](Communicator& c) { return broadcast(c, buf, count, dataType, root); });
+                [=, data = hostView(buf)](Communicator& c) { return broadcast(c, data, count, dataType, root); });
 }
 
 HCCL_SIM_EXPORT HcclResult HcclReduce(void* sendBuf, void* recvBuf, uint64_t count, HcclDataType dataType,
@@ -213,8 +222,9 @@ HCCL_SIM_EXPORT HcclResult HcclReduce(void* sendBuf, void* recvBuf, uint64_t cou
   HCCL_SIM_TRY(checkReduce("HcclReduce", dataType, op));
   HCCL_SIM_TRY(checkBuffer("HcclReduce", "sendBuf", sendBuf, count));
   HCCL_SIM_TRY(checkRank("HcclReduce", "root", comm, root));
-  return launch("HcclReduce", comm, stream,
-                [=](Communicator& c) { return reduceToRoot(c, sendBuf, recvBuf, count, dataType, op, root); });
+  return launch("HcclReduce", comm, stream, [=, send = hostView(sendBuf), recv = hostView(recvBuf)](Communicator& c) {
+    return reduceToRoot(c, send, recv, count, dataType, op, root);
+  });
 }
 
 HCCL_SIM_EXPORT HcclResult HcclAllGather(void* sendBuf, void* recvBuf, uint64_t sendCount, HcclDataType dataType,
@@ -222,8 +232,9 @@ HCCL_SIM_EXPORT HcclResult HcclAllGather(void* sendBuf, void* recvBuf, uint64_t 
   HCCL_SIM_TRY(checkType("HcclAllGather", dataType));
   HCCL_SIM_TRY(checkBuffer("HcclAllGather", "sendBuf", sendBuf, sendCount));
   HCCL_SIM_TRY(checkBuffer("HcclAllGather", "recvBuf", recvBuf, sendCount));
-  return launch("HcclAllGather", comm, stream,
-                [=](Communicator& c) { return allGather(c, sendBuf, recvBuf, sendCount, dataType); });
+  return launch("HcclAllGather", comm, stream, [=, send = hostView(sendBuf), recv = hostView(recvBuf)](Communicator& c) {
+    return allGather(c, send, recv, sendCount, dataType);
+  });
 }
 
 HCCL_SIM_EXPORT HcclResult HcclReduceScatter(void* sendBuf, void* recvBuf, uint64_t recvCount, HcclDataType dataType,
@@ -232,7 +243,9 @@ HCCL_SIM_EXPORT HcclResult HcclReduceScatter(void* sendBuf, void* recvBuf, uint6
   HCCL_SIM_TRY(checkBuffer("HcclReduceScatter", "sendBuf", sendBuf, recvCount));
   HCCL_SIM_TRY(checkBuffer("HcclReduceScatter", "recvBuf", recvBuf, recvCount));
   return launch("HcclReduceScatter", comm, stream,
-                [=](Communicator& c) { return reduceScatter(c, sendBuf, recvBuf, recvCount, dataType, op); });
+                [=, send = hostView(sendBuf), recv = hostView(recvBuf)](Communicator& c) {
+                  return reduceScatter(c, send, recv, recvCount, dataType, op);
+                });
 }
 
 HCCL_SIM_EXPORT HcclResult HcclAlltoAllV(const void* sendBuf, const void* sendCounts, const void* sdispls,
@@ -254,10 +267,11 @@ HCCL_SIM_EXPORT HcclResult HcclAlltoAllV(const void* sendBuf, const void* sendCo
   };
   auto arrays = std::make_shared<std::vector<std::vector<uint64_t>>>(
       std::vector<std::vector<uint64_t>>{copy(sendCounts), copy(sdispls), copy(recvCounts), copy(rdispls)});
-  void* recv = const_cast<void*>(recvBuf);
+  void* recv = hostView(const_cast<void*>(recvBuf));
+  const void* send = hostView(sendBuf);
   return launch("HcclAlltoAllV", comm, stream, [=](Communicator& c) {
     const auto& a = *arrays;
-    return allToAllV(c, sendBuf, a[0].data(), a[1].data(), recv, a[2].data(), a[3].data(), sendType);
+    return allToAllV(c, send, a[0].data(), a[1].data(), recv, a[2].data(), a[3].data(), sendType);
   });
 }
 
@@ -290,6 +304,7 @@ HCCL_SIM_EXPORT HcclResult HcclBatchSendRecv(HcclSendRecvItem* sendRecvInfo, uin
     HCCL_SIM_TRY(checkBuffer(api, "buf", item.buf, item.count));
     HCCL_SIM_TRY(checkRank(api, "remoteRank", comm, item.remoteRank));
   }
+  for (HcclSendRecvItem& item : items) item.buf = hostView(item.buf);
   return launch("HcclBatchSendRecv", comm, stream,
                 [items = std::move(items)](Communicator& c) { return sendReceive(c, items); });
 }
