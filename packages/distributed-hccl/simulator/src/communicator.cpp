@@ -95,6 +95,9 @@ Failure Communicator::create(uint32_t ranks, const HcclRootInfo& root, uint32_t 
     for (uint32_t peer = 0; peer < ranks; ++peer) {
       const RankControl& control = comm->control(peer);
       if (control.state.load() != static_cast<uint32_t>(RankState::Absent) && !processAlive(control.pid.load())) {
+        // The last missing rank may have joined since the scan, and this one
+        // died after the group formed: that fails its collectives, not this.
+        if (comm->header().joined.load(std::memory_order_acquire) == ranks) break;
         return fail_init(HCCL_E_REMOTE, "rank " + std::to_string(peer) + " (pid " +
                                             std::to_string(control.pid.load()) + ") died during initialization");
       }
