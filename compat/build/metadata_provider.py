@@ -13,8 +13,10 @@ The cell is the one :func:`matrix.cell_for_build` picks: ``TORCH_NPU_TORCH_VERSI
 ``TORCH_NPU_CANN_VERSION`` when set (nox sets both), otherwise the installed torch and its
 newest non-EOL CANN. ``version`` is the cell's extension version, PEP 440-normalized.
 ``dependencies`` are the templates of the ``dependencies`` setting, formatted with
-``torch_version``, ``cann_version`` and ``version``. Only fields the project declares in
-``project.dynamic`` are returned.
+``torch_version``, ``cann_version`` and ``version``; ``optional-dependencies`` likewise, from
+the setting of that name (a table of extras, each a list of templates), so an extra pins a
+sibling package of the same version. Only fields the project declares in ``project.dynamic``
+are returned.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ if Path(matrix.__file__).resolve().parent != _HERE:
 
 __all__ = ["dynamic_metadata", "get_requires_for_dynamic_metadata", "metadata_for_cell"]
 
-_FIELDS = ("version", "dependencies")
+_FIELDS = ("version", "dependencies", "optional-dependencies")
 
 
 def metadata_for_cell(cell: matrix.Cell, settings: Mapping[str, Any], wanted: set[str]) -> dict[str, Any]:
@@ -44,12 +46,18 @@ def metadata_for_cell(cell: matrix.Cell, settings: Mapping[str, Any], wanted: se
     templates = settings.get("dependencies", [])
     if not isinstance(templates, list) or not all(isinstance(t, str) for t in templates):
         raise TypeError("the 'dependencies' setting must be a list of strings")
-    unknown = set(settings) - {"dependencies"}
+    extras = settings.get("optional-dependencies", {})
+    if not isinstance(extras, Mapping) or not all(
+        isinstance(e, list) and all(isinstance(t, str) for t in e) for e in extras.values()
+    ):
+        raise TypeError("the 'optional-dependencies' setting must be a table of lists of strings")
+    unknown = set(settings) - {"dependencies", "optional-dependencies"}
     if unknown:
         raise KeyError(f"unknown metadata_provider settings: {sorted(unknown)}")
     fragment: dict[str, Any] = {
         "version": cell.version,
         "dependencies": [t.format(**values) for t in templates],
+        "optional-dependencies": {extra: [t.format(**values) for t in e] for extra, e in extras.items()},
     }
     return {k: v for k, v in fragment.items() if k in wanted}
 

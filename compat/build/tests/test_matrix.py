@@ -263,6 +263,20 @@ def test_provider_pins_the_operator_layer_of_the_same_cell(build_env: pytest.Mon
     }
 
 
+@pytest.mark.usefixtures("every_torch_built")
+def test_provider_pins_each_extra_to_the_same_cell(build_env: pytest.MonkeyPatch) -> None:
+    build_env.setenv(matrix.TORCH_ENV, "2.1.0")
+    build_env.setenv(matrix.CANN_ENV, "8.3.RC1")
+    build_env.setattr(matrix, "installed_torch_version", lambda: "2.1.0")
+    project = {"name": "torch-npu", "dynamic": ["optional-dependencies"]}
+    settings = {"optional-dependencies": {"distributed": ["torch-npu-hccl=={version}"], "profiler": []}}
+    assert metadata_provider.dynamic_metadata(settings, project) == {
+        "optional-dependencies": {"distributed": ["torch-npu-hccl==2.1.0.post17"], "profiler": []},
+    }
+    with pytest.raises(TypeError, match="optional-dependencies"):
+        metadata_provider.dynamic_metadata({"optional-dependencies": {"distributed": "x"}}, project)
+
+
 @pytest.mark.usefixtures("build_env")
 def test_provider_returns_only_declared_dynamic_fields() -> None:
     project = {"name": "x", "dynamic": ["version"]}

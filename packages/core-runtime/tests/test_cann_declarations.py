@@ -1,12 +1,12 @@
 """Our declarations of CANN's C API equal CANN's published ones.
 
 torch-npu declares the part of CANN it calls in headers of its own (include/acl/acl_base.h and
-acl_rt.h; aten-ops' include/aclnn/acl_meta.h). This test compiles them beside CANN's headers as
+acl_rt.h; aten-ops' include/aclnn/acl_meta.h; distributed-hccl's include/hccl/). This test compiles them beside CANN's headers as
 Huawei's torch_npu wheel ships them and checks, for every name our headers declare: the function
 signatures, the typedefs, each enum's underlying type and each member's value, the layout of each
 struct, and each constant's value, type and kind (macro or `static const`). For the runtime it also
 checks that the loader's table (csrc/acl/AclSymbols.h) lists exactly those functions, with the same
-types. CANN's headers are fetched from the package registry at test time, into a temporary
+types, and likewise for HCCL's table (distributed-hccl's csrc/HcclSymbols.h). CANN's headers are fetched from the package registry at test time, into a temporary
 directory: they are never kept in this tree.
 """
 
@@ -32,9 +32,11 @@ CANN_HEADERS_WHEEL_TAGS = ("--platform", "manylinux_2_28_x86_64", "--python-vers
 CANN_HEADERS_IN_WHEEL = "torch_npu/include/third_party/"
 
 CORE_RUNTIME_SOURCE = Path(__file__).resolve().parents[1]
-ATEN_OPS_INCLUDE = Path(__file__).resolve().parents[2] / "aten-ops" / "include"  # not installed
+PACKAGES_SOURCE = Path(__file__).resolve().parents[2]
+ATEN_OPS_INCLUDE = PACKAGES_SOURCE / "aten-ops" / "include"  # not installed
+HCCL_INCLUDE = PACKAGES_SOURCE / "distributed-hccl" / "include"  # not installed
 LOADER_TABLE = CORE_RUNTIME_SOURCE / "csrc" / "acl" / "AclSymbols.h"
-LOADER_TABLE_MACRO = "TORCH_NPU_ACL_RUNTIME_SYMBOLS"
+HCCL_LOADER_TABLE = PACKAGES_SOURCE / "distributed-hccl" / "csrc" / "HcclSymbols.h"
 # Set to 1 to check the headers of the source tree rather than the installed torch_npu's.
 SOURCE_HEADERS_VARIABLE = "TORCH_NPU_CHECK_SOURCE_HEADERS"
 
@@ -55,12 +57,13 @@ class Family:
     name: str
     directory: str  # of our headers, under our include root
     cann_header: str  # relative to one of the wheel's include roots
-    in_aten_ops: bool = False  # aten-ops' include/ is not installed: it is read from the source tree
-    loader_table: Optional[Path] = None  # the X-macro table the runtime loader expands
+    source_include: Optional[Path] = None  # a package's include/ that is not installed: the source tree's
+    loader_table: Optional[Path] = None  # the X-macro table the loader expands
+    loader_macro: str = "TORCH_NPU_ACL_RUNTIME_SYMBOLS"  # the table's macro
 
     def include_roots(self) -> List[Path]:
         """Our include directories, the family's own first, then what its headers include."""
-        return ([ATEN_OPS_INCLUDE] if self.in_aten_ops else []) + [core_runtime_include()]
+        return ([self.source_include] if self.source_include else []) + [core_runtime_include()]
 
     def our_headers(self) -> List[str]:
         """The family's headers, relative to its include root."""
@@ -70,7 +73,9 @@ class Family:
 
 FAMILIES = (
     Family("acl runtime", "acl", "acl/acl.h", loader_table=LOADER_TABLE),
-    Family("aclnn descriptors", "aclnn", "aclnn/acl_meta.h", in_aten_ops=True),
+    Family("aclnn descriptors", "aclnn", "aclnn/acl_meta.h", source_include=ATEN_OPS_INCLUDE),
+    Family("hccl", "hccl", "hccl/hccl.h", source_include=HCCL_INCLUDE, loader_table=HCCL_LOADER_TABLE,
+           loader_macro="TORCH_NPU_HCCL_SYMBOLS"),
 )
 
 
@@ -201,10 +206,11 @@ def cann_include_roots(tmp_path_factory: pytest.TempPathFactory) -> List[Path]:
     headers_dir = tmp_path_factory.mktemp(f"torch-npu-{version}-cann-headers")
     with zipfile.ZipFile(wheels[0]) as wheel:
         wheel.extractall(headers_dir, [name for name in wheel.namelist() if name.startswith(CANN_HEADERS_IN_WHEEL)])
-    # third_party/<component>/inc is the include root of each CANN component (acl, hccl).
+    # third_party/<component>/inc is the include root of each CANN component (acl, hccl); HCCL's
+    # headers include their siblings by the wheel's include path (third_party/hccl/inc/...).
     roots = sorted((headers_dir / CANN_HEADERS_IN_WHEEL).glob("*/inc"))
     assert roots, f"{wheels[0].name} has no {CANN_HEADERS_IN_WHEEL}*/inc: not Huawei's wheel with CANN's headers"
-    return roots
+    return roots + [headers_dir / CANN_HEADERS_IN_WHEEL.rsplit("/", 2)[0]]
 
 
 @dataclass
@@ -346,7 +352,7 @@ class AssertionWriter:
                 self.check(f"std::is_same_v<as_cann_t<decltype(ours::{name})>, decltype(::{name})>",
                            f"function {name}: our signature differs from CANN's")  # fmt: skip
 
-    def loader_table(self, table: Path, functions: List[str]) -> List[str]:
+    def loader_table(self, table: Path, macro: str, functions: List[str]) -> List[str]:
         """Lines, for inside namespace ours, that compare each row's type with our header's."""
         rows = loader_table_names(table)
         self.count("loader rows", len(rows))
@@ -357,7 +363,7 @@ class AssertionWriter:
                 "#define CHECK_LOADER_ROW(ret, name, params, args) "
                 f'static_assert(std::is_same_v<ret params, decltype(name)>, "{table.name} row " #name '
                 '": its type differs from our header\'s");',
-                f"{LOADER_TABLE_MACRO}(CHECK_LOADER_ROW)"]  # fmt: skip
+                f"{macro}(CHECK_LOADER_ROW)"]  # fmt: skip
 
 
 def generate_check(family: Family, cann: CannNames, cann_header: Path, cann_roots: List[Path]) -> Check:
@@ -383,7 +389,7 @@ def generate_check(family: Family, cann: CannNames, cann_header: Path, cann_root
     # redeclarations of CANN's functions (which would be hard errors).
     ours = ["#undef __cplusplus", "namespace ours {", *(f'#include "{path}"' for path in closure)]
     if family.loader_table:
-        ours += writer.loader_table(family.loader_table, checked.functions)
+        ours += writer.loader_table(family.loader_table, family.loader_macro, checked.functions)
     ours.append("}  // namespace ours")
     mappings = [f"template <> struct AsCann<ours::{tag}> {{ using type = ::{tag}; }};"
                 for tag in sorted(everything.tags) if tag in cann.identifiers]  # fmt: skip

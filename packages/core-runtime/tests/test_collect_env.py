@@ -46,7 +46,7 @@ def test_report_names_versions_simulator_cann_and_devices():
     assert "NPU runtime: simulator" in out
     assert "libascendcl_sim.so" in out
     assert f"CANN version: {_build_info.CANN_VERSION}" in out
-    assert "NPU device count: 2" in out
+    assert "NPU device count: 8" in out  # the simulator's default, an Atlas 800T A2
     assert "npu:0: Ascend" in out and "(simulated)" in out
     assert "npu:1: " in out
     assert "total memory 1.00 GiB (1073741824 bytes)" in out
@@ -90,7 +90,7 @@ def test_get_env_info_fields():
     assert [d.index for d in info.devices] == list(range(info.device_count))
     assert info.devices[0].name == torch.npu.get_device_name(0)
     assert info.devices[0].total_memory == torch.npu.get_device_properties(0).total_memory
-    assert set(info.torch_npu_versions) == {"torch-npu", "torch-npu-ops"}
+    assert set(info.torch_npu_versions) == {"torch-npu", "torch-npu-ops", "torch-npu-hccl"}
     assert info.torch_npu_path == os.path.dirname(os.path.abspath(torch_npu.__file__))
     assert all(
         name.startswith(("ASCEND_", "TORCH_NPU_", "PYTORCH_NPU_", "HCCL_")) or name == "TORCH_DEVICE_BACKEND_AUTOLOAD"

@@ -10,9 +10,10 @@ import torch_npu
 from conftest import run_python
 
 
-def test_default_simulator_has_two_devices():
-    assert torch.npu.device_count() == 2
-    assert torch.accelerator.device_count() == 2
+def test_default_simulator_has_eight_devices():
+    # As an Atlas 800T A2 server: `torchrun --nproc-per-node 8` finds a device per rank.
+    assert torch.npu.device_count() == 8
+    assert torch.accelerator.device_count() == 8
     assert torch.accelerator.current_accelerator().type == "npu"
 
 
@@ -35,10 +36,10 @@ def test_device_of_tensor():
 
 
 def test_invalid_device_index_is_a_clear_error():
-    with pytest.raises((RuntimeError, IndexError), match="Invalid device index: npu:7"):
-        torch.npu.set_device(7)
+    with pytest.raises((RuntimeError, IndexError), match="Invalid device index: npu:8.*TORCH_NPU_SIM_DEVICE_COUNT"):
+        torch.npu.set_device(8)
     with pytest.raises((RuntimeError, IndexError), match="Invalid device index"):
-        torch.empty(1, device="npu:5")
+        torch.empty(1, device="npu:9")
     assert torch.npu.current_device() == 0
 
 

@@ -51,6 +51,18 @@ def _load_operator_layer() -> None:
 _load_operator_layer()
 
 
+def _load_distributed_backend() -> None:
+    # The hccl backend of torch.distributed is its own wheel (torch-npu-hccl, the
+    # `distributed` extra); when installed, importing it registers the backend.
+    try:
+        import torch_npu_hccl  # noqa: F401
+    except ModuleNotFoundError as error:
+        if error.name != "torch_npu_hccl":
+            raise
+
+
+_load_distributed_backend()
+
 
 def _start_sanitizer() -> None:
     # Last, so that the sanitizer sees every operator the program runs (TORCH_NPU_SANITIZER).

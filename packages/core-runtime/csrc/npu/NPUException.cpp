@@ -31,7 +31,9 @@ const char* describe(aclError error) {
 
 }  // namespace
 
-void throwAclError(aclError error, const char* call, const char* file, int line) {
+namespace {
+
+std::string errorText(const char* library, int code, const char* description, const char* call) {
   std::string recent;
   try {
     const char* message = acl::aclGetRecentErrMsg();
@@ -39,11 +41,24 @@ void throwAclError(aclError error, const char* call, const char* file, int line)
   } catch (const c10::Error&) {
     // The runtime itself is unavailable; the code says enough.
   }
-  std::string text = std::string("NPU function error: ") + call + ", error code is " + std::to_string(error) +
-                     "\n[Error]: " + describe(error);
+  std::string text = std::string(library) + " function error: " + call + ", error code is " + std::to_string(code) +
+                     "\n[Error]: " + description;
   if (!recent.empty()) {
     text += "\n" + recent;
   }
+  return text;
+}
+
+}  // namespace
+
+void throwCannError(const char* library, int code, const char* description, const char* call, const char* file,
+                    int line) {
+  throw c10::Error(c10::SourceLocation{"throwCannError", file, static_cast<uint32_t>(line)},
+                   errorText(library, code, description, call));
+}
+
+void throwAclError(aclError error, const char* call, const char* file, int line) {
+  const std::string text = errorText("NPU", error, describe(error), call);
   if (error == ACL_ERROR_RT_MEMORY_ALLOCATION) {
     throw c10::OutOfMemoryError(c10::SourceLocation{"throwAclError", file, static_cast<uint32_t>(line)}, text);
   }

@@ -11,6 +11,12 @@ namespace torch_npu::npu {
 // with the call's text, the CANN error code and CANN's recent-error message.
 [[noreturn]] void throwAclError(aclError error, const char* call, const char* file, int line);
 
+// The same report for another CANN library's status codes (HCCL's HcclResult):
+// "<library> function error: <call>, error code is <code>\n[Error]: <description>"
+// and CANN's recent-error message, which such libraries also set.
+[[noreturn]] void throwCannError(const char* library, int code, const char* description, const char* call,
+                                 const char* file, int line);
+
 // Runs `release` (freeing `what`) where nothing may throw: destructors and
 // DataPtr deleters. A failure becomes a warning; the memory stays unused.
 template <typename Release>

@@ -49,7 +49,11 @@ void check_device_index(c10::DeviceIndex device) {
   const c10::DeviceIndex count = device_count_ensure_non_zero();
   TORCH_CHECK_INDEX(device >= 0 && device < count, "Invalid device index: npu:", static_cast<int>(device),
                     " (the process sees ", static_cast<int>(count), " NPU device(s), valid indices are 0..",
-                    static_cast<int>(count) - 1, ")");
+                    static_cast<int>(count) - 1, ")",
+                    acl::runtimeInfo().is_simulator
+                        ? "; the simulator has TORCH_NPU_SIM_DEVICE_COUNT devices (default 8): set it to at least "
+                          "the number of ranks per node, and ASCEND_RT_VISIBLE_DEVICES to choose the visible ones"
+                        : "; ASCEND_RT_VISIBLE_DEVICES selects the visible devices");
 }
 
 namespace {

@@ -10,8 +10,9 @@
 namespace npu_sim {
 
 struct SimConfig {
-  // Devices the simulated machine has (TORCH_NPU_SIM_DEVICE_COUNT).
-  int32_t physical_device_count = 2;
+  // Devices the simulated machine has (TORCH_NPU_SIM_DEVICE_COUNT): 8, as an
+  // Atlas 800T A2 server, so `torchrun --nproc-per-node 8` finds a device per rank.
+  int32_t physical_device_count = 8;
   // Memory capacity of every device in bytes (TORCH_NPU_SIM_HBM_MB).
   uint64_t device_capacity_bytes = uint64_t{8192} << 20;
   // Host memory all devices together may commit (TORCH_NPU_SIM_HOST_MEMORY_MB;

@@ -4,6 +4,7 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 
 #include "error.h"
@@ -12,9 +13,16 @@ namespace npu_sim {
 namespace {
 
 // Said once per aclInit: a program may fill the devices only up to the host's limit.
+// Only for a configuration the user chose: the defaults (8 devices of 8 GiB, as an
+// Atlas 800T A2) exceed most hosts by design, and every process would say so.
 void warnIfDevicesExceedHostMemory(const SimConfig& config) {
   const uint64_t device_memory = static_cast<uint64_t>(config.visibleDeviceCount()) * config.device_capacity_bytes;
   if (device_memory <= config.host_memory_limit_bytes) return;
+  bool chosen = false;
+  for (const char* name : {"TORCH_NPU_SIM_DEVICE_COUNT", "TORCH_NPU_SIM_HBM_MB", "TORCH_NPU_SIM_HOST_MEMORY_MB"}) {
+    chosen = chosen || std::getenv(name) != nullptr;
+  }
+  if (!chosen) return;
   std::fprintf(stderr,
                "NPU simulator: %d device(s) of %" PRIu64 " MiB (TORCH_NPU_SIM_HBM_MB) exceed the %" PRIu64
                " MiB of host memory they may commit (TORCH_NPU_SIM_HOST_MEMORY_MB; default the host's available "

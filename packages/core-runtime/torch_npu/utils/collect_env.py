@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Optional, Tuple
 __all__ = ["DeviceInfo", "EnvInfo", "get_env_info", "get_pretty_env_info", "main"]
 
 # Distributions this tree builds; the first ships the torch_npu package.
-_DISTRIBUTIONS: Tuple[str, ...] = ("torch-npu", "torch-npu-ops")
+_DISTRIBUTIONS: Tuple[str, ...] = ("torch-npu", "torch-npu-ops", "torch-npu-hccl")
 # Environment variables read by torch_npu, its runtime or the simulator.
 _ENV_PREFIXES: Tuple[str, ...] = ("ASCEND_", "TORCH_NPU_", "PYTORCH_NPU_", "HCCL_")
 _ENV_NAMES: Tuple[str, ...] = ("TORCH_DEVICE_BACKEND_AUTOLOAD",)
