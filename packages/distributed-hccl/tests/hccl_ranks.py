@@ -43,9 +43,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+SEGMENT_PREFIX = "npu_sim_hccl_"
+
+
 def our_segments() -> List[str]:
-    """The simulated HCCL's shared-memory segments in /dev/shm (none once every rank has exited)."""
-    return sorted(name for name in os.listdir("/dev/shm") if name.startswith("npu_sim_hccl_"))
+    """The simulated HCCL's shared-memory segments in /dev/shm whose creator has exited: left behind.
+
+    A segment's name starts with its creator's (the root rank's) pid; segments of processes
+    still running (another test run on the machine) are not this test's to judge.
+    """
+    def creator_exited(name: str) -> bool:
+        pid = name[len(SEGMENT_PREFIX):].split("_", 1)[0]
+        return not pid.isdigit() or not Path(f"/proc/{pid}").exists()
+
+    return sorted(n for n in os.listdir("/dev/shm") if n.startswith(SEGMENT_PREFIX) and creator_exited(n))
 
 
 def run_ranks(script: str, world: int, env: Optional[Dict[str, str]] = None, timeout: float = 120) -> List[RankResult]:
