@@ -46,7 +46,6 @@ void releaseIdleTeam() {
   t_team_started = false;
 }
 
-
 }  // namespace
 
 void limitKernelThreads(std::initializer_list<std::reference_wrapper<const at::Tensor>> tensors) {
