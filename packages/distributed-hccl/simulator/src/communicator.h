@@ -88,7 +88,12 @@ Failure Communicator::waitFor(std::atomic<uint32_t>& word, Done&& done, uint32_t
   }
   const Clock::time_point deadline = Clock::now() + settings_.exec_timeout;
   while (!done(seen)) {
-    if (Failure failure = checkPeer(peer, deadline, what)) return failure;
+    if (Failure failure = checkPeer(peer, deadline, what)) {
+      // A peer publishes its arrival before it records a failure of its own:
+      // if it got here first, this wait is done and its error is its own.
+      if (done(word.load(std::memory_order_acquire))) return {};
+      return failure;
+    }
     waitForChange(word, seen, std::chrono::microseconds(2000));
     seen = word.load(std::memory_order_acquire);
   }
