@@ -64,6 +64,8 @@ PARAM_TYPES = {
     "double": ParamType("double", "double"),
     "float": ParamType("float", "double", conversion="static_cast<float>({})"),
     "bool": ParamType("bool", "bool"),
+    # CANN takes strings as `char*` it does not write; the simulator keeps a copy.
+    "str": ParamType("char*", "const std::string&", conversion="const_cast<char*>({}.c_str())", simulator="toAten"),
     "dtype": ParamType("aclDataType", "at::ScalarType", conversion="toAclDataType({})", simulator="toAten"),
 }
 

@@ -5,6 +5,8 @@
 #include <ATen/ops/empty.h>
 #include <ATen/native/TypeProperties.h>
 
+#include "npu/NPUGenerator.h"
+
 namespace torch_npu::ops {
 
 c10::Device commonDevice(TensorRefs tensors) {
@@ -85,6 +87,18 @@ at::Tensor pointwiseOutput(TensorRefs tensors, at::ScalarType dtype) {
   // as the rest of the launch.
   return at::detail::empty_generic(broadcastShape(tensors), c10::GetAllocator(c10::DeviceType::PrivateUse1),
                                    c10::DispatchKeySet(c10::DispatchKey::PrivateUse1), dtype, std::nullopt);
+}
+
+std::pair<int64_t, int64_t> reservePhilox(const std::optional<at::Generator>& generator, c10::Device device,
+                                          int64_t count) {
+  at::Generator chosen = generator.has_value() && generator->defined()
+                             ? *generator
+                             : npu::getDefaultNPUGenerator(device.index());
+  TORCH_CHECK(chosen.device().is_privateuseone(), "Expected an NPU generator for an NPU tensor, got a generator on ",
+              chosen.device());
+  std::lock_guard<std::mutex> lock(chosen.mutex());
+  const auto [seed, offset] = chosen.get<npu::NPUGeneratorImpl>()->philox_seed_and_offset(count);
+  return {static_cast<int64_t>(seed), static_cast<int64_t>(offset)};
 }
 
 }  // namespace torch_npu::ops

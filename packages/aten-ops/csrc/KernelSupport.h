@@ -2,10 +2,13 @@
 // output allocation rules.
 #pragma once
 
+#include <ATen/core/Generator.h>
 #include <ATen/core/Tensor.h>
 #include <c10/util/SmallVector.h>
 
 #include <initializer_list>
+#include <optional>
+#include <utility>
 
 namespace torch_npu::ops {
 
@@ -35,5 +38,11 @@ at::ScalarType floatResultType(TensorRefs tensors);
 
 // A contiguous output of the broadcast shape of `tensors`, on their device.
 at::Tensor pointwiseOutput(TensorRefs tensors, at::ScalarType dtype);
+
+// The (seed, offset) of the Philox stream at which `count` random numbers
+// start for a tensor on `device`, reserved from `generator` (by default the
+// device's own).
+std::pair<int64_t, int64_t> reservePhilox(const std::optional<at::Generator>& generator, c10::Device device,
+                                          int64_t count);
 
 }  // namespace torch_npu::ops

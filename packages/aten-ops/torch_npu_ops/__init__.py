@@ -1,7 +1,9 @@
 """torch_npu_ops: the NPU operator layer.
 
 Loading the native library registers its ATen kernels for the npu device,
-taking those operators off the CPU fallback. ``import torch_npu`` loads it.
+taking those operators off the CPU fallback, and the reference's custom
+operators (``torch.ops.npu.*``, also ``torch_npu.npu_*``). ``import torch_npu``
+loads it.
 """
 
 import ctypes
@@ -17,3 +19,20 @@ if importlib.util.find_spec("torch_npu") is None:
     )
 
 _LIBRARY = ctypes.CDLL(str(pathlib.Path(__file__).parent / "lib" / "libtorch_npu_ops.so"))
+
+import torch  # noqa: E402
+
+from torch_npu_ops import fusion_attention  # noqa: E402,F401  (shapes and autograd of the custom operators)
+
+# The reference's custom operators, as torch_npu exposes them.
+CUSTOM_OPERATORS: tuple[str, ...] = ("npu_fusion_attention", "npu_fusion_attention_grad")
+
+
+def _expose_custom_operators() -> None:
+    import torch_npu
+
+    for name in CUSTOM_OPERATORS:
+        setattr(torch_npu, name, getattr(torch.ops.npu, name))
+
+
+_expose_custom_operators()

@@ -10,30 +10,16 @@
 #include "AclnnCallers.h"
 #include "aclnn/aclnn_random.h"
 #include "KernelSupport.h"
-#include "npu/NPUGenerator.h"
 #include "npu/NPUGuardImpl.h"
 
 namespace torch_npu::ops {
 namespace {
 
-// The (seed, offset) at which `count` numbers start, for a tensor on `device`.
-std::pair<int64_t, int64_t> reserve(const std::optional<at::Generator>& generator, c10::Device device,
-                                    int64_t count) {
-  at::Generator chosen = generator.has_value() && generator->defined()
-                             ? *generator
-                             : npu::getDefaultNPUGenerator(device.index());
-  TORCH_CHECK(chosen.device().is_privateuseone(), "Expected an NPU generator for an NPU tensor, got a generator on ",
-              chosen.device());
-  std::lock_guard<std::mutex> lock(chosen.mutex());
-  const auto [seed, offset] = chosen.get<npu::NPUGeneratorImpl>()->philox_seed_and_offset(count);
-  return {static_cast<int64_t>(seed), static_cast<int64_t>(offset)};
-}
-
 at::Tensor& uniform_(at::Tensor& self, double from, double to, std::optional<at::Generator> generator) {
   TORCH_CHECK(from <= to, "uniform_ expects to return a [from, to) range, but found from=", from, " > to=", to);
   const c10::Device device = commonDevice({self});
   const npu::NPUGuard guard(device);
-  const auto [seed, offset] = reserve(generator, device, self.numel());
+  const auto [seed, offset] = reservePhilox(generator, device, self.numel());
   aclnn::InplaceUniform(self, from, to, seed, offset);
   return self;
 }
@@ -42,7 +28,7 @@ at::Tensor& normal_(at::Tensor& self, double mean, double std, std::optional<at:
   TORCH_CHECK(std >= 0.0, "normal expects std >= 0.0, but found std ", std);
   const c10::Device device = commonDevice({self});
   const npu::NPUGuard guard(device);
-  const auto [seed, offset] = reserve(generator, device, self.numel());
+  const auto [seed, offset] = reservePhilox(generator, device, self.numel());
   aclnn::InplaceNormal(self, mean, std, seed, offset);
   return self;
 }
@@ -51,7 +37,7 @@ at::Tensor& bernoulli_(at::Tensor& self, double p, std::optional<at::Generator> 
   TORCH_CHECK(0 <= p && p <= 1, "bernoulli_ expects p to be in [0, 1], but got p=", p);
   const c10::Device device = commonDevice({self});
   const npu::NPUGuard guard(device);
-  const auto [seed, offset] = reserve(generator, device, self.numel());
+  const auto [seed, offset] = reservePhilox(generator, device, self.numel());
   aclnn::InplaceBernoulli(self, p, seed, offset);
   return self;
 }
@@ -61,7 +47,7 @@ at::Tensor& randperm_out(int64_t n, std::optional<at::Generator> generator, at::
   const c10::Device device = commonDevice({out});
   const npu::NPUGuard guard(device);
   at::native::resize_output(out, {n});
-  const auto [seed, offset] = reserve(generator, device, n);
+  const auto [seed, offset] = reservePhilox(generator, device, n);
   aclnn::Randperm(n, seed, offset, out);
   return out;
 }
@@ -84,7 +70,7 @@ std::tuple<at::Tensor, at::Tensor> native_dropout(const at::Tensor& input, doubl
   if (input.numel() == 0) {
     return {out, mask};
   }
-  const auto [seed, offset] = reserve(std::nullopt, device, input.numel());
+  const auto [seed, offset] = reservePhilox(std::nullopt, device, input.numel());
   at::Tensor bits = at::empty({aclnn_format::dropoutMaskBytes(input.numel())}, input.options().dtype(at::kByte));
   aclnn::DropoutGenMaskV2(input.sizes(), p, seed, offset, input.scalar_type(), bits);
   aclnn::DropoutDoMask(input, bits, p, out);

@@ -5,3 +5,4 @@
 #include "aclnn/aclnn_math.h"
 #include "aclnn/aclnn_nn.h"
 #include "aclnn/aclnn_random.h"
+#include "aclnn/aclnn_transformer.h"

@@ -47,9 +47,14 @@ void applyDropoutMask(const at::Tensor& self, const at::Tensor& mask, double pro
     out.zero_();
     return;
   }
-  const at::Tensor kept = mask.reshape({-1, 1}).bitwise_and(bitValues()).ne(0).view({-1}).narrow(0, 0, self.numel());
   // As ATen's dropout computes it: input * mask * (1 / (1 - p)).
-  at::mul_out(out, self, kept.view(self.sizes())).mul_(1.0 / (1.0 - prob));
+  at::mul_out(out, self, keptByDropoutMask(mask, self.sizes())).mul_(1.0 / (1.0 - prob));
+}
+
+at::Tensor keptByDropoutMask(const at::Tensor& mask, at::IntArrayRef shape) {
+  const int64_t numel = c10::multiply_integers(shape);
+  checkMask("the dropout mask", mask, numel);
+  return mask.reshape({-1, 1}).bitwise_and(bitValues()).ne(0).view({-1}).narrow(0, 0, numel).view(shape);
 }
 
 }  // namespace npu_sim::aclnn

@@ -171,4 +171,6 @@ at::ScalarType toAten(aclDataType type) noexcept {
   return at::ScalarType::Undefined;
 }
 
+std::string toAten(const char* text) { return text == nullptr ? std::string() : std::string(text); }
+
 }  // namespace npu_sim::aclnn

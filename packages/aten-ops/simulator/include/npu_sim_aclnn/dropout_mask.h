@@ -21,4 +21,8 @@ void generateDropoutMask(at::Tensor& mask, at::IntArrayRef shape, double prob, c
 // mask holds. Raises unless `mask` fits self.
 void applyDropoutMask(const at::Tensor& self, const at::Tensor& mask, double prob, at::Tensor& out);
 
+// The element-wise keep flags (bool) of a mask over a tensor of `shape`, for
+// the operators that take a mask from aclnnDropoutGenMaskV2.
+at::Tensor keptByDropoutMask(const at::Tensor& mask, at::IntArrayRef shape);
+
 }  // namespace npu_sim::aclnn

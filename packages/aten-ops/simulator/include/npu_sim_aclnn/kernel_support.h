@@ -20,4 +20,5 @@
 #include "npu_sim_aclnn/dropout_mask.h"
 #include "npu_sim_aclnn/dtype.h"
 #include "npu_sim_aclnn/executor.h"
+#include "npu_sim_aclnn/flash_attention.h"
 #include "npu_sim_aclnn/to_aten.h"

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -46,6 +47,9 @@ std::vector<float> toAten(const aclFloatArray* array) noexcept;
 std::vector<bool> toAten(const aclBoolArray* array) noexcept;
 // A dtype argument; one without an ATen counterpart is an invalid argument.
 at::ScalarType toAten(aclDataType type) noexcept;
+// A string argument, copied (the caller's buffer need not outlive the call);
+// null gives an empty string.
+std::string toAten(const char* text);
 
 // For optional ATen parameters: null gives nullopt.
 std::optional<at::Tensor> toOptional(const aclTensor* tensor) noexcept;

@@ -1,0 +1,171 @@
+// npu_fusion_attention and its gradient: the reference's custom operators
+// over CANN's aclnnFlashAttentionScore pair, as op-plugin calls them. Dropout
+// is a bit mask drawn from the device generator (aclnnDropoutGenMaskV2) at
+// (seed, offset); the forward returns them so that the gradient draws the
+// same mask again instead of keeping it.
+#include <ATen/ops/empty.h>
+#include <torch/library.h>
+
+#include "AclnnCallers.h"
+#include "KernelSupport.h"
+#include "aclnn/aclnn_random.h"
+#include "npu/NPUGuardImpl.h"
+
+namespace torch_npu::ops {
+namespace {
+
+constexpr int64_t kSoftmaxStatisticsWidth = 8;  // CANN repeats each row's max and sum 8 times
+
+// The sizes the layout names, checked as op-plugin checks them.
+struct AttentionShape {
+  int64_t batch, heads, q_len, kv_len;
+};
+
+AttentionShape shapeOf(const at::Tensor& query, const at::Tensor& key, const at::Tensor& value, int64_t head_num,
+                       const std::string& layout) {
+  TORCH_CHECK(layout != "TND",
+              "npu_fusion_attention: input_layout TND (variable-length sequences) is not implemented yet; "
+              "pad the batch and use BSND");
+  TORCH_CHECK(layout == "BSH" || layout == "SBH" || layout == "BSND" || layout == "BNSD",
+              "npu_fusion_attention: input_layout must be one of BSH, SBH, BSND, BNSD and TND, not ", layout);
+  const int64_t rank = static_cast<int64_t>(layout.size());
+  TORCH_CHECK(query.dim() == rank && key.dim() == rank && value.dim() == rank, "npu_fusion_attention: layout ",
+              layout, " takes ", rank, "-dimensional query, key and value, got ", query.dim(), ", ", key.dim(),
+              " and ", value.dim());
+  TORCH_CHECK(query.scalar_type() == key.scalar_type() && key.scalar_type() == value.scalar_type(),
+              "npu_fusion_attention: query, key and value must have one dtype, got ", query.scalar_type(), ", ",
+              key.scalar_type(), " and ", value.scalar_type());
+  TORCH_CHECK(query.scalar_type() == at::kHalf || query.scalar_type() == at::kBFloat16 ||
+                  query.scalar_type() == at::kFloat,
+              "npu_fusion_attention: query must be float16, bfloat16 or float32, not ", query.scalar_type());
+  TORCH_CHECK(head_num > 0, "npu_fusion_attention: head_num must be positive, got ", head_num);
+  if (layout == "BSH" || layout == "SBH") {
+    TORCH_CHECK(query.size(2) % head_num == 0, "npu_fusion_attention: head_num ", head_num,
+                " does not divide the hidden size ", query.size(2));
+    const int64_t head_dim = query.size(2) / head_num;
+    TORCH_CHECK(key.size(2) % head_dim == 0 && head_num % (key.size(2) / head_dim) == 0,
+                "npu_fusion_attention: key's hidden size ", key.size(2),
+                " must be a number of heads of size ", head_dim, " that divides head_num ", head_num);
+    return layout == "BSH" ? AttentionShape{query.size(0), head_num, query.size(1), key.size(1)}
+                           : AttentionShape{query.size(1), head_num, query.size(0), key.size(0)};
+  }
+  const bool bsnd = layout == "BSND";
+  const int64_t heads = query.size(bsnd ? 2 : 1);
+  const int64_t kv_heads = key.size(bsnd ? 2 : 1);
+  TORCH_CHECK(heads == head_num, "npu_fusion_attention: query has ", heads, " heads, head_num is ", head_num);
+  TORCH_CHECK(kv_heads > 0 && head_num % kv_heads == 0, "npu_fusion_attention: key's ", kv_heads,
+              " heads must divide head_num ", head_num);
+  return bsnd ? AttentionShape{query.size(0), heads, query.size(1), key.size(1)}
+              : AttentionShape{query.size(0), heads, query.size(2), key.size(2)};
+}
+
+void checkOptions(double keep_prob, int64_t sparse_mode, const std::optional<at::Tensor>& atten_mask,
+                  at::OptionalIntArrayRef actual_seq_qlen) {
+  TORCH_CHECK(keep_prob > 0.0 && keep_prob <= 1.0, "npu_fusion_attention: keep_prob must be in (0, 1], got ",
+              keep_prob);
+  TORCH_CHECK(sparse_mode >= 0 && sparse_mode <= 4, "npu_fusion_attention: sparse_mode ", sparse_mode,
+              " is not implemented yet (0 to 4 are)");
+  TORCH_CHECK(!atten_mask.has_value() || !atten_mask->defined() || atten_mask->scalar_type() == at::kBool ||
+                  atten_mask->scalar_type() == at::kByte,
+              "npu_fusion_attention: atten_mask must be bool or uint8, not ", atten_mask->scalar_type());
+  TORCH_CHECK(!actual_seq_qlen.has_value(),
+              "npu_fusion_attention: actual_seq_qlen/actual_seq_kvlen belong to layout TND, which is not "
+              "implemented yet");
+}
+
+// The dropout mask at (seed, offset), or none when nothing is dropped.
+std::optional<at::Tensor> dropMask(const at::Tensor& query, const AttentionShape& shape, double keep_prob,
+                                   int64_t seed, int64_t offset) {
+  if (keep_prob == 1.0) return std::nullopt;
+  const std::vector<int64_t> scores{shape.batch, shape.heads, shape.q_len, shape.kv_len};
+  const int64_t numel = c10::multiply_integers(scores);
+  at::Tensor mask = at::empty({aclnn_format::dropoutMaskBytes(numel)}, query.options().dtype(at::kByte));
+  aclnn::DropoutGenMaskV2(scores, 1.0 - keep_prob, seed, offset, query.scalar_type(), mask);
+  return mask;
+}
+
+using AttentionResult = std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, int64_t, int64_t, int64_t>;
+
+AttentionResult fusionAttention(const at::Tensor& query, const at::Tensor& key, const at::Tensor& value,
+                                int64_t head_num, c10::string_view input_layout,
+                                const std::optional<at::Tensor>& pse, const std::optional<at::Tensor>& padding_mask,
+                                const std::optional<at::Tensor>& atten_mask, double scale, double keep_prob,
+                                int64_t pre_tockens, int64_t next_tockens, int64_t inner_precise,
+                                at::OptionalIntArrayRef prefix, at::OptionalIntArrayRef actual_seq_qlen,
+                                at::OptionalIntArrayRef actual_seq_kvlen, int64_t sparse_mode,
+                                bool gen_mask_parallel, bool sync) {
+  const std::string layout(input_layout);
+  const AttentionShape shape = shapeOf(query, key, value, head_num, layout);
+  checkOptions(keep_prob, sparse_mode, atten_mask, actual_seq_qlen);
+  const c10::Device device = commonDevice({query, key, value});
+  const npu::NPUGuard guard(device);
+  const int64_t numels = keep_prob == 1.0 ? 0 : shape.batch * shape.heads * shape.q_len * shape.kv_len;
+  const auto [seed, offset] = numels == 0 ? std::pair<int64_t, int64_t>{0, 0} : reservePhilox(std::nullopt, device, numels);
+
+  const at::TensorOptions statistics = query.options().dtype(at::kFloat);
+  at::Tensor softmax_max = at::empty({shape.batch, shape.heads, shape.q_len, kSoftmaxStatisticsWidth}, statistics);
+  at::Tensor softmax_sum = at::empty({shape.batch, shape.heads, shape.q_len, kSoftmaxStatisticsWidth}, statistics);
+  at::Tensor softmax_out = at::empty({0}, query.options());
+  at::Tensor attention_out = at::empty(query.sizes(), query.options());
+  aclnn::FlashAttentionScore(query, key, value, pse, dropMask(query, shape, keep_prob, seed, offset), padding_mask,
+                             atten_mask, prefix.value_or(c10::IntArrayRef{}), scale, keep_prob, pre_tockens,
+                             next_tockens, head_num, layout, inner_precise, sparse_mode, softmax_max, softmax_sum,
+                             softmax_out, attention_out);
+  return {attention_out, softmax_max, softmax_sum, softmax_out, seed, offset, numels};
+}
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> fusionAttentionGrad(
+    const at::Tensor& query, const at::Tensor& key, const at::Tensor& value, const at::Tensor& dy, int64_t head_num,
+    c10::string_view input_layout, const std::optional<at::Tensor>& pse,
+    const std::optional<at::Tensor>& padding_mask, const std::optional<at::Tensor>& atten_mask,
+    const std::optional<at::Tensor>& softmax_max, const std::optional<at::Tensor>& softmax_sum,
+    const std::optional<at::Tensor>& softmax_in, const std::optional<at::Tensor>& attention_in, double scale_value,
+    double keep_prob, int64_t pre_tockens, int64_t next_tockens, int64_t inner_precise, int64_t seed,
+    int64_t offset, int64_t numels, at::OptionalIntArrayRef prefix, at::OptionalIntArrayRef actual_seq_qlen,
+    at::OptionalIntArrayRef actual_seq_kvlen, int64_t sparse_mode, bool gen_mask_parallel, bool sync) {
+  const std::string layout(input_layout);
+  const AttentionShape shape = shapeOf(query, key, value, head_num, layout);
+  checkOptions(keep_prob, sparse_mode, atten_mask, actual_seq_qlen);
+  TORCH_CHECK(dy.sizes() == query.sizes(), "npu_fusion_attention_grad: dy must have query's shape ", query.sizes(),
+              ", got ", dy.sizes());
+  TORCH_CHECK(softmax_max.has_value() && softmax_sum.has_value(),
+              "npu_fusion_attention_grad: softmax_max and softmax_sum of the forward are required");
+  const npu::NPUGuard guard(commonDevice({query, key, value, dy}));
+  at::Tensor dq = at::empty(query.sizes(), query.options());
+  at::Tensor dk = at::empty(key.sizes(), key.options());
+  at::Tensor dv = at::empty(value.sizes(), value.options());
+  at::Tensor dpse = pse.has_value() && pse->defined() ? at::empty(pse->sizes(), pse->options())
+                                                      : at::empty({0}, query.options());
+  aclnn::FlashAttentionScoreGrad(query, key, value, dy, pse, dropMask(query, shape, keep_prob, seed, offset),
+                                 padding_mask, atten_mask, softmax_max, softmax_sum, softmax_in, attention_in,
+                                 prefix.value_or(c10::IntArrayRef{}), scale_value, keep_prob, pre_tockens,
+                                 next_tockens, head_num, layout, inner_precise, sparse_mode, dq, dk, dv, dpse);
+  return {dq, dk, dv, dpse};
+}
+
+}  // namespace
+
+// The reference's schemas (op-plugin's npu_native_functions.yaml).
+TORCH_LIBRARY_FRAGMENT(npu, m) {
+  m.def(
+      "npu_fusion_attention(Tensor query, Tensor key, Tensor value, int head_num, str input_layout, "
+      "Tensor? pse=None, Tensor? padding_mask=None, Tensor? atten_mask=None, float scale=1., float keep_prob=1., "
+      "int pre_tockens=2147483647, int next_tockens=2147483647, int inner_precise=0, int[]? prefix=None, "
+      "int[]? actual_seq_qlen=None, int[]? actual_seq_kvlen=None, int sparse_mode=0, bool gen_mask_parallel=True, "
+      "bool sync=False) -> (Tensor, Tensor, Tensor, Tensor, int, int, int)");
+  m.def(
+      "npu_fusion_attention_grad(Tensor query, Tensor key, Tensor value, Tensor dy, int head_num, "
+      "str input_layout, *, Tensor? pse=None, Tensor? padding_mask=None, Tensor? atten_mask=None, "
+      "Tensor? softmax_max=None, Tensor? softmax_sum=None, Tensor? softmax_in=None, Tensor? attention_in=None, "
+      "float scale_value=1., float keep_prob=1., int pre_tockens=2147483647, int next_tockens=2147483647, "
+      "int inner_precise=0, int seed=0, int offset=0, int numels=0, int[]? prefix=None, "
+      "int[]? actual_seq_qlen=None, int[]? actual_seq_kvlen=None, int sparse_mode=0, bool gen_mask_parallel=True, "
+      "bool sync=False) -> (Tensor, Tensor, Tensor, Tensor)");
+}
+
+TORCH_LIBRARY_IMPL(npu, PrivateUse1, m) {
+  m.impl("npu_fusion_attention", TORCH_FN(fusionAttention));
+  m.impl("npu_fusion_attention_grad", TORCH_FN(fusionAttentionGrad));
+}
+
+}  // namespace torch_npu::ops

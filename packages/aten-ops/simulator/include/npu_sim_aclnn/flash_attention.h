@@ -1,0 +1,37 @@
+// The simulated kernels of aclnnFlashAttentionScore and its gradient (see
+// aclnn/aclnn_transformer.h for the arguments), computed as the textbook
+// attention in float over CPU views: the fused kernel's results without its
+// tiling. Bad arguments raise with the operator's name.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <string>
+
+namespace npu_sim::aclnn {
+
+// What both directions take besides the tensors.
+struct AttentionOptions {
+  double scale;
+  double keep_prob;
+  int64_t pre_tokens;
+  int64_t next_tokens;
+  int64_t head_num;
+  std::string layout;
+  int64_t sparse_mode;
+};
+
+
+void flashAttentionForward(const at::Tensor& query, const at::Tensor& key, const at::Tensor& value,
+                           const at::Tensor& pse, const at::Tensor& drop_mask, const at::Tensor& atten_mask,
+                           const AttentionOptions& options, at::Tensor& softmax_max, at::Tensor& softmax_sum,
+                           at::Tensor& attention_out);
+
+void flashAttentionBackward(const at::Tensor& query, const at::Tensor& key, const at::Tensor& value,
+                            const at::Tensor& dy, const at::Tensor& pse, const at::Tensor& drop_mask,
+                            const at::Tensor& atten_mask, const at::Tensor& softmax_max,
+                            const at::Tensor& softmax_sum, const AttentionOptions& options, at::Tensor& dq,
+                            at::Tensor& dk, at::Tensor& dv, at::Tensor& dpse);
+
+}  // namespace npu_sim::aclnn
