@@ -165,6 +165,34 @@ def test_dropout_draws_its_mask_from_the_device_generator():
     assert torch.equal(again[0].cpu(), out.detach().cpu()) and again[4:6] == (seed, offset)
 
 
+def test_tnd_attends_within_each_sequence_with_gradients():
+    lengths_q, lengths_kv = [3, 5, 1], [4, 5, 2]
+    generator = torch.Generator().manual_seed(4)
+    q = torch.randn(sum(lengths_q), N, D, generator=generator)
+    k = torch.randn(sum(lengths_kv), 2, D, generator=generator)
+    v = torch.randn(sum(lengths_kv), 2, D, generator=generator)
+    ends_q = torch.tensor(lengths_q).cumsum(0).tolist()
+    ends_kv = torch.tensor(lengths_kv).cumsum(0).tolist()
+    leaves = [t.clone().requires_grad_() for t in (q, k, v)]
+    parts = []
+    for tensors in zip(leaves[0].split(lengths_q), leaves[1].split(lengths_kv), leaves[2].split(lengths_kv)):
+        sequence = [t.unsqueeze(0) for t in tensors]  # BSND with a batch of one
+        mask = masked(3, None, 0, 0, tensors[0].shape[0], tensors[1].shape[0])
+        parts.append(reference(*sequence, "BSND", N, 0.25, mask).squeeze(0))
+    expected = torch.cat(parts)
+    expected.sum().backward()
+    on_npu = [t.npu().requires_grad_() for t in (q, k, v)]
+    with no_fallback():
+        out, softmax_max, *_ = torch_npu.npu_fusion_attention(
+            *on_npu, N, "TND", scale=0.25, sparse_mode=3, actual_seq_qlen=ends_q, actual_seq_kvlen=ends_kv
+        )
+        out.sum().backward()
+    assert softmax_max.shape == (sum(lengths_q), N, 8)
+    torch.testing.assert_close(out.cpu(), expected.detach(), atol=1e-5, rtol=1e-5)
+    for npu_leaf, cpu_leaf in zip(on_npu, leaves):
+        torch.testing.assert_close(npu_leaf.grad.cpu(), cpu_leaf.grad, atol=1e-5, rtol=1e-5)
+
+
 def test_bfloat16_matches_the_float_composition():
     q, k, v = inputs("BSH", dtype=torch.bfloat16)
     out = torch_npu.npu_fusion_attention(q.npu(), k.npu(), v.npu(), N, "BSH", scale=0.3)[0]
@@ -189,7 +217,6 @@ def test_shapes_under_fake_tensors():
     [
         ("BHS", N, {}, "input_layout must be one of"),
         ("BSH", 3, {}, "head_num 3 does not divide the hidden size 32"),
-        ("TND", N, {}, "TND (variable-length sequences) is not implemented yet"),
         ("BSH", N, {"sparse_mode": 7}, "sparse_mode 7 is not implemented yet"),
         ("BSH", N, {"keep_prob": 0.0}, "keep_prob must be in (0, 1]"),
     ],
@@ -198,3 +225,12 @@ def test_bad_arguments_raise_at_the_call(layout, head_num, options, message):
     q, k, v = (t.npu() for t in inputs("BSH"))
     with pytest.raises(RuntimeError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
         torch_npu.npu_fusion_attention(q, k, v, head_num, layout, **options)
+
+
+def test_tnd_needs_the_sequence_lengths():
+    tokens = torch.randn(7, N, D).npu()
+    with pytest.raises(RuntimeError, match="layout TND needs actual_seq_qlen and actual_seq_kvlen"):
+        torch_npu.npu_fusion_attention(tokens, tokens, tokens, N, "TND")
+    with pytest.raises(RuntimeError, match="must be cumulative sequence lengths ending at the 7 tokens"):
+        torch_npu.npu_fusion_attention(tokens, tokens, tokens, N, "TND", actual_seq_qlen=[3, 6],
+                                       actual_seq_kvlen=[3, 7])  # fmt: skip

@@ -24,15 +24,25 @@ def _batch_heads_query_length(query: torch.Tensor, head_num: int, input_layout: 
     raise ValueError(f"npu_fusion_attention: input_layout {input_layout} is not supported here")
 
 
+def _lengths(ends) -> list[int]:
+    """Sequence lengths from TND's cumulative ends."""
+    return [end - begin for begin, end in zip((0, *ends[:-1]), ends)]
+
+
 @torch.library.register_fake("npu::npu_fusion_attention")
 def _fusion_attention_shapes(query, key, value, head_num, input_layout, pse=None, padding_mask=None,
                              atten_mask=None, scale=1.0, keep_prob=1.0, pre_tockens=2147483647,
                              next_tockens=2147483647, inner_precise=0, prefix=None, actual_seq_qlen=None,
                              actual_seq_kvlen=None, sparse_mode=0, gen_mask_parallel=True, sync=False):  # fmt: skip
-    batch, heads, q_len = _batch_heads_query_length(query, head_num, input_layout)
-    statistics = (batch, heads, q_len, _SOFTMAX_STATISTICS_WIDTH)
-    kv_len = key.shape[{"BSH": 1, "BSND": 1, "SBH": 0, "BNSD": 2}[input_layout]]
-    numels = 0 if keep_prob == 1.0 else batch * heads * q_len * kv_len
+    if input_layout == "TND":
+        statistics = (query.shape[0], head_num, _SOFTMAX_STATISTICS_WIDTH)
+        lengths = zip(_lengths(actual_seq_qlen or ()), _lengths(actual_seq_kvlen or ()))
+        scores = sum(head_num * q_len * kv_len for q_len, kv_len in lengths)
+    else:
+        batch, heads, q_len = _batch_heads_query_length(query, head_num, input_layout)
+        statistics = (batch, heads, q_len, _SOFTMAX_STATISTICS_WIDTH)
+        scores = batch * heads * q_len * key.shape[{"BSH": 1, "BSND": 1, "SBH": 0, "BNSD": 2}[input_layout]]
+    numels = 0 if keep_prob == 1.0 else scores
     return (
         query.new_empty(query.shape),
         query.new_empty(statistics, dtype=torch.float32),

@@ -1,13 +1,16 @@
 #include "npu_sim_aclnn/flash_attention.h"
 
 #include <ATen/ATen.h>
+#include <c10/util/accumulate.h>
+
+#include <limits>
 
 #include "npu_sim_aclnn/dropout_mask.h"
 
 namespace npu_sim::aclnn {
 namespace {
 
-// Tensors as (B, N, S, D), and back to the layout they came in.
+// (B, N, S, D) views of tensors in a dense layout.
 struct Layout {
   std::string name;
 
@@ -18,25 +21,20 @@ struct Layout {
     // SBH
     return t.view({t.size(0), t.size(1), heads, t.size(2) / heads}).permute({1, 2, 0, 3});
   }
-
-  // Writes a (B, N, S, D) result into `out`, which has this layout.
-  void fromBnsd(const at::Tensor& bnsd, at::Tensor& out, int64_t heads) const {
-    toBnsd(out, heads).copy_(bnsd);
-  }
 };
 
 int64_t headsOf(const at::Tensor& t, const std::string& layout, int64_t head_dim) {
   if (layout == "BNSD") return t.size(1);
-  if (layout == "BSND") return t.size(2);
+  if (layout == "BSND" || layout == "TND") return t.size(layout == "TND" ? 1 : 2);
   return t.size(2) / head_dim;
 }
 
 void check(const char* op, const at::Tensor& query, const at::Tensor& key, const at::Tensor& value,
            const AttentionOptions& options) {
   const std::string& layout = options.layout;
-  TORCH_CHECK(layout == "BSH" || layout == "SBH" || layout == "BSND" || layout == "BNSD", op, ": inputLayout ",
-              layout, " is not simulated (BSH, SBH, BSND and BNSD are)");
-  const int64_t rank = layout.size() == 3 ? 3 : 4;
+  TORCH_CHECK(layout == "BSH" || layout == "SBH" || layout == "BSND" || layout == "BNSD" || layout == "TND", op,
+              ": inputLayout ", layout, " is not simulated (BSH, SBH, BSND, BNSD and TND are)");
+  const int64_t rank = static_cast<int64_t>(layout.size());
   TORCH_CHECK(query.dim() == rank && key.dim() == rank && value.dim() == rank, op, ": layout ", layout,
               " takes ", rank, "-dimensional query, key and value");
   TORCH_CHECK(options.head_num > 0, op, ": headNum must be positive, not ", options.head_num);
@@ -44,6 +42,12 @@ void check(const char* op, const at::Tensor& query, const at::Tensor& key, const
               " is not simulated (0 to 4 are)");
   TORCH_CHECK(options.keep_prob > 0.0 && options.keep_prob <= 1.0, op, ": keepProb must be in (0, 1], not ",
               options.keep_prob);
+  if (layout != "TND") return;
+  TORCH_CHECK(!options.q_ends.empty() && options.q_ends.size() == options.kv_ends.size(), op,
+              ": layout TND needs actualSeqQLen and actualSeqKvLen of one length each");
+  TORCH_CHECK(options.q_ends.back() == query.size(0) && options.kv_ends.back() == key.size(0), op,
+              ": actualSeqQLen/actualSeqKvLen must end at the ", query.size(0), " query and ", key.size(0),
+              " key tokens");
 }
 
 // Which scores attention ignores (true: masked), broadcastable to (B, N, S1, S2).
@@ -71,29 +75,20 @@ at::Tensor maskOf(const at::Tensor& atten_mask, const AttentionOptions& options,
   }
 }
 
-// The inputs as float (B, N, S, D), key and value repeated over the query
-// heads that share them (grouped-query attention).
-struct Operands {
+// One attention problem: float (B, N, S, D) operands, key and value repeated
+// over the query heads that share them (grouped-query attention).
+struct Problem {
   at::Tensor q, k, v;
-  int64_t heads, kv_heads;
+  int64_t kv_heads;
+  at::Tensor pse;   // or undefined
+  at::Tensor kept;  // dropout's factor per probability (kept / keepProb), or undefined
 };
 
-Operands operands(const char* op, const at::Tensor& query, const at::Tensor& key, const at::Tensor& value,
-                  const AttentionOptions& options) {
-  check(op, query, key, value, options);
-  const Layout layout{options.layout};
-  const int64_t heads = options.head_num;
-  const int64_t hidden = options.layout.size() == 3 ? query.size(2) : query.size(3) * heads;
-  TORCH_CHECK(options.layout.size() == 4 || hidden % heads == 0, op, ": headNum ", heads,
-              " does not divide the hidden size ", hidden);
-  const int64_t head_dim = options.layout.size() == 3 ? hidden / heads : query.size(3);
-  TORCH_CHECK(headsOf(query, options.layout, head_dim) == heads, op, ": query has ",
-              headsOf(query, options.layout, head_dim), " heads, headNum is ", heads);
-  const int64_t kv_heads = headsOf(key, options.layout, head_dim);
-  TORCH_CHECK(kv_heads > 0 && heads % kv_heads == 0, op, ": the ", kv_heads,
-              " key/value heads must divide the query's ", heads);
-  Operands result{layout.toBnsd(query, heads).to(at::kFloat), layout.toBnsd(key, kv_heads).to(at::kFloat),
-                  layout.toBnsd(value, kv_heads).to(at::kFloat), heads, kv_heads};
+Problem problem(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& pse,
+                int64_t heads) {
+  const int64_t kv_heads = k.size(1);
+  Problem result{q.to(at::kFloat), k.to(at::kFloat), v.to(at::kFloat), kv_heads,
+                 pse.defined() ? pse.to(at::kFloat) : pse, at::Tensor()};
   if (kv_heads != heads) {
     result.k = result.k.repeat_interleave(heads / kv_heads, 1);
     result.v = result.v.repeat_interleave(heads / kv_heads, 1);
@@ -102,10 +97,9 @@ Operands operands(const char* op, const at::Tensor& query, const at::Tensor& key
 }
 
 // scale * (pse + q @ k^T), masked scores at -inf.
-at::Tensor scores(const Operands& in, const at::Tensor& pse, const at::Tensor& atten_mask,
-                  const AttentionOptions& options) {
+at::Tensor scores(const Problem& in, const at::Tensor& atten_mask, const AttentionOptions& options) {
   at::Tensor s = at::matmul(in.q, in.k.transpose(-2, -1));
-  if (pse.defined()) s = s + pse.to(at::kFloat);
+  if (in.pse.defined()) s = s + in.pse;
   s = s * options.scale;
   return s.masked_fill(maskOf(atten_mask, options, in.q.size(2), in.k.size(2)),
                        -std::numeric_limits<float>::infinity());
@@ -117,11 +111,7 @@ at::Tensor probabilities(const at::Tensor& s, const at::Tensor& row_max, const a
   return (s - finite_max).exp() / row_sum.masked_fill(row_sum.eq(0), 1.0);
 }
 
-// Dropout's factor per probability: kept / keepProb, or 1 without dropout.
-at::Tensor dropoutScale(const at::Tensor& drop_mask, const AttentionOptions& options, at::IntArrayRef shape) {
-  if (options.keep_prob == 1.0 || !drop_mask.defined()) return at::ones({1}, at::kFloat);
-  return keptByDropoutMask(drop_mask, shape).to(at::kFloat) / options.keep_prob;
-}
+at::Tensor dropped(const at::Tensor& p, const Problem& in) { return in.kept.defined() ? p * in.kept : p; }
 
 // Sums a (B, N, ...) gradient over the query heads that share each key/value head.
 at::Tensor sumGroups(const at::Tensor& t, int64_t kv_heads) {
@@ -130,20 +120,130 @@ at::Tensor sumGroups(const at::Tensor& t, int64_t kv_heads) {
   return t.view({t.size(0), kv_heads, group, t.size(2), t.size(3)}).sum(2);
 }
 
+struct Forward {
+  at::Tensor out, row_max, row_sum;  // (B, N, S1, D), (B, N, S1, 1) twice
+};
+
+Forward forward(const Problem& in, const at::Tensor& atten_mask, const AttentionOptions& options) {
+  const at::Tensor s = scores(in, atten_mask, options);
+  at::Tensor row_max = std::get<0>(s.max(-1, /*keepdim=*/true));
+  at::Tensor row_sum = (s - row_max.masked_fill(row_max.isneginf(), 0.0)).exp().sum(-1, /*keepdim=*/true);
+  return {at::matmul(dropped(probabilities(s, row_max, row_sum), in), in.v), row_max, row_sum};
+}
+
+struct Backward {
+  at::Tensor dq, dk, dv, dpse;  // dk and dv summed over the groups of query heads
+};
+
+Backward backward(const Problem& in, const at::Tensor& dy, const at::Tensor& atten_mask, const at::Tensor& row_max,
+                  const at::Tensor& row_sum, const AttentionOptions& options) {
+  const at::Tensor p = probabilities(scores(in, atten_mask, options), row_max, row_sum);
+  const at::Tensor dp = dropped(at::matmul(dy, in.v.transpose(-2, -1)), in);
+  // Softmax's backward, then the scale: the gradient of pse + q @ k^T.
+  const at::Tensor ds = p * (dp - (dp * p).sum(-1, /*keepdim=*/true)) * options.scale;
+  return {at::matmul(ds, in.k), sumGroups(at::matmul(ds.transpose(-2, -1), in.q), in.kv_heads),
+          sumGroups(at::matmul(dropped(p, in).transpose(-2, -1), dy), in.kv_heads), ds};
+}
+
+// The problems of a call: one for the dense layouts, one per sequence for TND
+// (each as a batch of one), over views of the caller's tensors.
+struct Slice {
+  int64_t q_begin, q_len, kv_begin, kv_len;
+};
+
+std::vector<Slice> slices(const AttentionOptions& options) {
+  if (options.layout != "TND") return {{0, 0, 0, 0}};
+  std::vector<Slice> result;
+  int64_t q_begin = 0;
+  int64_t kv_begin = 0;
+  for (size_t i = 0; i < options.q_ends.size(); ++i) {
+    result.push_back({q_begin, options.q_ends[i] - q_begin, kv_begin, options.kv_ends[i] - kv_begin});
+    q_begin = options.q_ends[i];
+    kv_begin = options.kv_ends[i];
+  }
+  return result;
+}
+
+// A (B, N, S, D) view of `t`'s part for `slice` (TND: tokens [begin, begin + len)).
+at::Tensor bnsd(const at::Tensor& t, const AttentionOptions& options, int64_t heads, int64_t begin, int64_t len) {
+  if (options.layout == "TND") return t.narrow(0, begin, len).unsqueeze(0).permute({0, 2, 1, 3});
+  return Layout{options.layout}.toBnsd(t, heads);
+}
+
+// The statistics' (B, N, S1, 8) view for `slice` (TND keeps them as (T, N, 8)).
+at::Tensor statistics(const at::Tensor& t, const AttentionOptions& options, const Slice& slice) {
+  if (options.layout == "TND") return t.narrow(0, slice.q_begin, slice.q_len).unsqueeze(0).permute({0, 2, 1, 3});
+  return t;
+}
+
+int64_t headDim(const at::Tensor& query, const AttentionOptions& options) {
+  return options.layout.size() == 3 && options.layout != "TND" ? query.size(2) / options.head_num
+                                                               : query.size(-1);
+}
+
+// Each problem's dropout factors, cut in order from one mask over all of them.
+std::vector<at::Tensor> keptFactors(const at::Tensor& drop_mask, const std::vector<Slice>& parts,
+                                    const std::vector<std::vector<int64_t>>& score_shapes, double keep_prob) {
+  std::vector<at::Tensor> result(parts.size());
+  if (keep_prob == 1.0 || !drop_mask.defined()) return result;
+  int64_t numel = 0;
+  for (const auto& shape : score_shapes) numel += c10::multiply_integers(shape);
+  const at::Tensor kept = keptByDropoutMask(drop_mask, {numel}).to(at::kFloat) / keep_prob;
+  int64_t position = 0;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const int64_t count = c10::multiply_integers(score_shapes[i]);
+    result[i] = kept.narrow(0, position, count).view(score_shapes[i]);
+    position += count;
+  }
+  return result;
+}
+
+// The problems of a call with their dropout factors.
+std::vector<Problem> problems(const char* op, const at::Tensor& query, const at::Tensor& key,
+                              const at::Tensor& value, const at::Tensor& pse, const at::Tensor& drop_mask,
+                              const AttentionOptions& options, std::vector<Slice>& parts) {
+  check(op, query, key, value, options);
+  const int64_t heads = options.head_num;
+  const int64_t head_dim = headDim(query, options);
+  TORCH_CHECK(headsOf(query, options.layout, head_dim) == heads, op, ": query has ",
+              headsOf(query, options.layout, head_dim), " heads, headNum is ", heads);
+  const int64_t kv_heads = headsOf(key, options.layout, head_dim);
+  TORCH_CHECK(kv_heads > 0 && heads % kv_heads == 0, op, ": the ", kv_heads,
+              " key/value heads must divide the query's ", heads);
+  TORCH_CHECK(options.layout != "TND" || !pse.defined(), op, ": pse with layout TND is not simulated");
+  parts = slices(options);
+  std::vector<Problem> result;
+  std::vector<std::vector<int64_t>> score_shapes;
+  for (const Slice& part : parts) {
+    Problem one = problem(bnsd(query, options, heads, part.q_begin, part.q_len),
+                          bnsd(key, options, kv_heads, part.kv_begin, part.kv_len),
+                          bnsd(value, options, kv_heads, part.kv_begin, part.kv_len), pse, heads);
+    score_shapes.push_back({one.q.size(0), heads, one.q.size(2), one.k.size(2)});
+    result.push_back(std::move(one));
+  }
+  const std::vector<at::Tensor> kept = keptFactors(drop_mask, parts, score_shapes, options.keep_prob);
+  for (size_t i = 0; i < result.size(); ++i) result[i].kept = kept[i];
+  return result;
+}
+
 }  // namespace
 
 void flashAttentionForward(const at::Tensor& query, const at::Tensor& key, const at::Tensor& value,
                            const at::Tensor& pse, const at::Tensor& drop_mask, const at::Tensor& atten_mask,
                            const AttentionOptions& options, at::Tensor& softmax_max, at::Tensor& softmax_sum,
                            at::Tensor& attention_out) {
-  const Operands in = operands("aclnnFlashAttentionScore", query, key, value, options);
-  const at::Tensor s = scores(in, pse, atten_mask, options);
-  const at::Tensor row_max = std::get<0>(s.max(-1, /*keepdim=*/true));
-  const at::Tensor row_sum = (s - row_max.masked_fill(row_max.isneginf(), 0.0)).exp().sum(-1, /*keepdim=*/true);
-  const at::Tensor p = probabilities(s, row_max, row_sum) * dropoutScale(drop_mask, options, s.sizes());
-  Layout{options.layout}.fromBnsd(at::matmul(p, in.v), attention_out, in.heads);
-  softmax_max.copy_(row_max.expand(softmax_max.sizes()));
-  softmax_sum.copy_(row_sum.expand(softmax_sum.sizes()));
+  std::vector<Slice> parts;
+  const std::vector<Problem> all =
+      problems("aclnnFlashAttentionScore", query, key, value, pse, drop_mask, options, parts);
+  for (size_t i = 0; i < all.size(); ++i) {
+    const Slice& part = parts[i];
+    const Forward result = forward(all[i], atten_mask, options);
+    bnsd(attention_out, options, options.head_num, part.q_begin, part.q_len).copy_(result.out);
+    at::Tensor row_max = statistics(softmax_max, options, part);
+    at::Tensor row_sum = statistics(softmax_sum, options, part);
+    row_max.copy_(result.row_max.expand(row_max.sizes()));
+    row_sum.copy_(result.row_sum.expand(row_sum.sizes()));
+  }
 }
 
 void flashAttentionBackward(const at::Tensor& query, const at::Tensor& key, const at::Tensor& value,
@@ -151,22 +251,22 @@ void flashAttentionBackward(const at::Tensor& query, const at::Tensor& key, cons
                             const at::Tensor& atten_mask, const at::Tensor& softmax_max,
                             const at::Tensor& softmax_sum, const AttentionOptions& options, at::Tensor& dq,
                             at::Tensor& dk, at::Tensor& dv, at::Tensor& dpse) {
-  const Operands in = operands("aclnnFlashAttentionScoreGrad", query, key, value, options);
-  const Layout layout{options.layout};
-  const at::Tensor s = scores(in, pse, atten_mask, options);
-  // The forward's statistics, as it saved them (the first of the 8 copies).
-  const at::Tensor p = probabilities(s, softmax_max.narrow(-1, 0, 1).to(at::kFloat),
-                                     softmax_sum.narrow(-1, 0, 1).to(at::kFloat));
-  const at::Tensor dropout = dropoutScale(drop_mask, options, s.sizes());
-  const at::Tensor grad_out = layout.toBnsd(dy, in.heads).to(at::kFloat);
-
-  const at::Tensor dp = at::matmul(grad_out, in.v.transpose(-2, -1)) * dropout;
-  // Softmax's backward, then the scale: the gradient of pse + q @ k^T.
-  const at::Tensor ds = p * (dp - (dp * p).sum(-1, /*keepdim=*/true)) * options.scale;
-  layout.fromBnsd(at::matmul(ds, in.k), dq, in.heads);
-  layout.fromBnsd(sumGroups(at::matmul(ds.transpose(-2, -1), in.q), in.kv_heads), dk, in.kv_heads);
-  layout.fromBnsd(sumGroups(at::matmul((p * dropout).transpose(-2, -1), grad_out), in.kv_heads), dv, in.kv_heads);
-  if (dpse.defined() && dpse.numel() > 0) dpse.copy_(ds.sum_to_size(dpse.sizes()));
+  std::vector<Slice> parts;
+  const std::vector<Problem> all =
+      problems("aclnnFlashAttentionScoreGrad", query, key, value, pse, drop_mask, options, parts);
+  const int64_t heads = options.head_num;
+  for (size_t i = 0; i < all.size(); ++i) {
+    const Slice& part = parts[i];
+    const Problem& in = all[i];
+    // The forward's statistics, as it saved them (the first of the 8 copies).
+    const Backward result = backward(in, bnsd(dy, options, heads, part.q_begin, part.q_len).to(at::kFloat),
+                                     atten_mask, statistics(softmax_max, options, part).narrow(-1, 0, 1),
+                                     statistics(softmax_sum, options, part).narrow(-1, 0, 1), options);
+    bnsd(dq, options, heads, part.q_begin, part.q_len).copy_(result.dq);
+    bnsd(dk, options, in.kv_heads, part.kv_begin, part.kv_len).copy_(result.dk);
+    bnsd(dv, options, in.kv_heads, part.kv_begin, part.kv_len).copy_(result.dv);
+    if (dpse.defined() && dpse.numel() > 0) dpse.copy_(result.dpse.sum_to_size(dpse.sizes()));
+  }
 }
 
 }  // namespace npu_sim::aclnn

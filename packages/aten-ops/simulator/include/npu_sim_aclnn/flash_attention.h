@@ -1,5 +1,5 @@
-// The simulated kernels of aclnnFlashAttentionScore and its gradient (see
-// aclnn/aclnn_transformer.h for the arguments), computed as the textbook
+// The simulated kernels of aclnnFlashAttentionScore, aclnnFlashAttentionVarLenScore
+// and their gradients (see aclnn/aclnn_transformer.h for the arguments), computed as the textbook
 // attention in float over CPU views: the fused kernel's results without its
 // tiling. Bad arguments raise with the operator's name.
 #pragma once
@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace npu_sim::aclnn {
 
@@ -20,6 +21,9 @@ struct AttentionOptions {
   int64_t head_num;
   std::string layout;
   int64_t sparse_mode;
+  // TND: where each sequence of the queries and of the keys ends.
+  std::vector<int64_t> q_ends = {};
+  std::vector<int64_t> kv_ends = {};
 };
 
 
