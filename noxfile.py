@@ -225,7 +225,8 @@ def install_wheels(session: nox.Session, cell: matrix.Cell, requirements: tuple[
     wheels = dist_dir(cell)
     if not any(wheels.glob("*.whl")):
         session.error(f"no wheels in {wheels}; run `nox -s build-{cell.id}` first")
-    session.run(python, "-m", "pip", "install", "--quiet", *requirements, external=True)
+    # The cell's torch named too, so that no requirement (accelerate needs torch) upgrades it.
+    session.run(python, "-m", "pip", "install", "--quiet", f"torch=={cell.torch}", *requirements, external=True)
     # Our wheels only from dist/ (never an index: PyPI's `torch-npu` is the vendor's), and
     # reinstalled so the freshly built ones replace those of an earlier run.
     session.run(
