@@ -201,8 +201,9 @@ def output_expression(rule, op: AclnnOp, operands: list[str]) -> str:
     if isinstance(rule, str) and rule.startswith("like:"):
         return f"at::empty_like({rule[5:]}, at::MemoryFormat::Contiguous)"
     if isinstance(rule, dict):
-        dtype = rule.get("dtype", "self.scalar_type()")
-        return f"at::empty({rule['shape']}, self.options().dtype({dtype}))"
+        like = rule.get("like", "self")
+        dtype = rule.get("dtype", f"{like}.scalar_type()")
+        return f"at::empty({rule['shape']}, {like}.options().dtype({dtype}))"
     raise ValueError(f"{op.name}: unknown output rule {rule!r}")
 
 

@@ -2,6 +2,7 @@
 
 #include <ATen/EmptyTensor.h>
 #include <ATen/ExpandUtils.h>
+#include <ATen/WrapDimUtils.h>
 #include <ATen/ops/empty.h>
 #include <ATen/native/TypeProperties.h>
 
@@ -87,6 +88,13 @@ at::Tensor pointwiseOutput(TensorRefs tensors, at::ScalarType dtype) {
   // as the rest of the launch.
   return at::detail::empty_generic(broadcastShape(tensors), c10::GetAllocator(c10::DeviceType::PrivateUse1),
                                    c10::DispatchKeySet(c10::DispatchKey::PrivateUse1), dtype, std::nullopt);
+}
+
+c10::SmallVector<int64_t, 5> indexSelectShape(const at::Tensor& self, int64_t dim, const at::Tensor& index) {
+  c10::SmallVector<int64_t, 5> shape(self.sizes().begin(), self.sizes().end());
+  const int64_t wrapped = at::maybe_wrap_dim(dim, self.dim());
+  if (!shape.empty()) shape[wrapped] = index.numel();
+  return shape;
 }
 
 std::pair<int64_t, int64_t> reservePhilox(const std::optional<at::Generator>& generator, c10::Device device,

@@ -39,6 +39,9 @@ at::ScalarType floatResultType(TensorRefs tensors);
 // A contiguous output of the broadcast shape of `tensors`, on their device.
 at::Tensor pointwiseOutput(TensorRefs tensors, at::ScalarType dtype);
 
+// index_select's result shape: self's with `dim` as long as `index` (checked and wrapped as ATen does).
+c10::SmallVector<int64_t, 5> indexSelectShape(const at::Tensor& self, int64_t dim, const at::Tensor& index);
+
 // The (seed, offset) of the Philox stream at which `count` random numbers
 // start for a tensor on `device`, reserved from `generator` (by default the
 // device's own).

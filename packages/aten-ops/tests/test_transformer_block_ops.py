@@ -42,9 +42,9 @@ def test_in_place_out_and_integer_promotion(name):
 
 
 def test_silu_refuses_integers_at_the_call_as_the_cpu_does():
-    with pytest.raises(RuntimeError, match="not implemented for 'Long'"):
+    with pytest.raises(NotImplementedError, match="not implemented for 'Long'"):
         F.silu(torch.arange(3))
-    with pytest.raises(RuntimeError, match="not implemented for 'Long'"):
+    with pytest.raises(NotImplementedError, match="not implemented for 'Long'"):
         F.silu(torch.arange(3).npu())
 
 
@@ -72,3 +72,81 @@ def test_pow_with_a_scalar_exponent_takes_atens_result_type(base, exponent):
     expected = torch.pow(base, exponent)
     assert result.dtype == expected.dtype
     torch.testing.assert_close(result.cpu(), expected)
+
+
+def test_bmm_and_its_gradients_match_cpu():
+    a, b = torch.randn(3, 4, 5), torch.randn(3, 5, 2)
+    leaves = [t.clone().requires_grad_() for t in (a, b)]
+    on_npu = [t.npu().requires_grad_() for t in (a, b)]
+    with no_fallback():
+        result = torch.bmm(*on_npu)
+        result.sum().backward()
+    torch.bmm(*leaves).sum().backward()
+    torch.testing.assert_close(result.cpu(), torch.bmm(a, b))
+    for npu_leaf, cpu_leaf in zip(on_npu, leaves):
+        torch.testing.assert_close(npu_leaf.grad.cpu(), cpu_leaf.grad)
+
+
+@pytest.mark.parametrize(
+    "call,message",
+    [
+        (lambda d: torch.bmm(torch.randn(2, 3, device=d), torch.randn(2, 3, 4, device=d)), "batch1 must be a 3D tensor"),
+        (lambda d: torch.bmm(torch.randn(2, 3, 4, device=d), torch.randn(2, 5, 4, device=d)),
+         r"Expected size for first two dimensions of batch2 tensor to be: \[2, 4\] but got: \[2, 5\]"),
+        (lambda d: torch.where(torch.ones(2, device=d), torch.ones(2, device=d), torch.zeros(2, device=d)),
+         "where expected condition to be a boolean tensor"),
+        (lambda d: torch.index_select(torch.ones(3, device=d), 0, torch.zeros(2, 2, dtype=torch.long, device=d)),
+         "Index is supposed to be a vector"),
+        (lambda d: torch.bitwise_and(torch.ones(2, device=d), torch.ones(2, device=d)), "not implemented for 'Float'"),
+    ],
+)
+def test_bad_arguments_raise_as_on_the_cpu(call, message):
+    with pytest.raises(Exception, match=message) as on_cpu:
+        call("cpu")
+    with pytest.raises(type(on_cpu.value), match=message):
+        call("npu")
+
+
+def test_masks_and_lookups_match_cpu():
+    x = torch.tensor([[1.0, float("-inf")], [3.0, 0.5]])
+    y = torch.tensor([[2.0, 0.0], [3.0, 1.0]])
+    condition = x > 1
+    index = torch.tensor([1, 0, 1])
+    ints = torch.tensor([6, 3, 5])
+    with no_fallback():
+        results = {
+            "where": torch.where(condition.npu(), x.npu(), y.npu()),
+            "where-promoted": torch.where(condition.npu(), x.npu(), y.double().npu()),
+            "le": x.npu() <= y.npu(),
+            "eq-scalar": x.npu() == 3.0,
+            "isneginf": torch.isneginf(x.npu()),
+            "index_select": torch.index_select(x.npu(), 1, index.npu()),
+            "bitwise_and": ints.npu() & torch.tensor(3).npu(),
+            "where-out": torch.where(condition.npu(), x.npu(), y.npu(), out=torch.empty(0).npu()),
+        }
+    expected = {
+        "where": torch.where(condition, x, y),
+        "where-promoted": torch.where(condition, x, y.double()),
+        "le": x <= y,
+        "eq-scalar": x == 3.0,
+        "isneginf": torch.isneginf(x),
+        "index_select": torch.index_select(x, 1, index),
+        "bitwise_and": ints & torch.tensor(3),
+        "where-out": torch.where(condition, x, y),
+    }
+    for name, result in results.items():
+        assert result.dtype == expected[name].dtype, name
+        torch.testing.assert_close(result.cpu(), expected[name], msg=name)
+
+
+@pytest.mark.parametrize("padding_idx", [None, 2])
+def test_embedding_gradient_sums_the_rows_of_each_index(padding_idx):
+    weight = torch.randn(6, 4)
+    ids = torch.tensor([[1, 2, 1], [5, 2, 0]])
+    cpu = weight.clone().requires_grad_()
+    on_npu = weight.npu().requires_grad_()
+    grad = torch.randn(2, 3, 4)
+    with no_fallback():
+        F.embedding(ids.npu(), on_npu, padding_idx=padding_idx).backward(grad.npu())
+    F.embedding(ids, cpu, padding_idx=padding_idx).backward(grad)
+    torch.testing.assert_close(on_npu.grad.cpu(), cpu.grad)
