@@ -150,3 +150,61 @@ def test_embedding_gradient_sums_the_rows_of_each_index(padding_idx):
         F.embedding(ids.npu(), on_npu, padding_idx=padding_idx).backward(grad.npu())
     F.embedding(ids, cpu, padding_idx=padding_idx).backward(grad)
     torch.testing.assert_close(on_npu.grad.cpu(), cpu.grad)
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_cat_matches_cpu_with_promotion_and_legacy_empty_tensors(dim):
+    parts = [torch.randn(2, 3), torch.arange(6, dtype=torch.int32).view(2, 3), torch.empty(0)]
+    with no_fallback():
+        joined = torch.cat([p.npu() for p in parts], dim)
+        out = torch.empty(0, dtype=torch.float64).npu()
+        torch.cat([p.npu() for p in parts[:2]], dim, out=out)
+    torch.testing.assert_close(joined.cpu(), torch.cat(parts, dim))
+    torch.testing.assert_close(out.cpu(), torch.cat(parts[:2], dim, out=torch.empty(0, dtype=torch.float64)))
+
+
+@pytest.mark.parametrize(
+    "parts,message",
+    [
+        (lambda d: [], "expected a non-empty list of Tensors"),
+        (lambda d: [torch.ones(2, 3, device=d), torch.ones(2, 4, device=d)],
+         "Sizes of tensors must match except in dimension 0"),
+        (lambda d: [torch.ones(2, 3, device=d), torch.ones(2, 3, 1, device=d)],
+         "Tensors must have same number of dimensions"),
+    ],
+)
+def test_cat_refuses_what_the_cpu_refuses(parts, message):
+    with pytest.raises(Exception, match=message) as on_cpu:
+        torch.cat(parts("cpu"))
+    if not parts("npu"):
+        return  # an empty list has no device: nothing reaches the npu kernel
+    with pytest.raises(type(on_cpu.value), match=message):
+        torch.cat(parts("npu"))
+
+
+@pytest.mark.parametrize(
+    "args,dtype", [((0, 10, 3), torch.long), ((1.5, -2.0, -0.25), torch.float32), ((0, 1, 0.1), torch.float64)]
+)
+def test_arange_counts_elements_as_aten_does(args, dtype):
+    with no_fallback():
+        result = torch.arange(*args, dtype=dtype, device="npu")
+    torch.testing.assert_close(result.cpu(), torch.arange(*args, dtype=dtype))
+
+
+def test_arange_refuses_inconsistent_bounds():
+    for device in ("cpu", "npu"):
+        with pytest.raises(RuntimeError, match="upper bound and lower bound inconsistent with step sign"):
+            torch.arange(0, 5, -1, device=device)
+        with pytest.raises(RuntimeError, match="step must be nonzero"):
+            torch.arange(0, 5, 0, device=device)
+
+
+def test_all_over_everything_and_one_dim():
+    x = torch.tensor([[1, 0, 2], [3, 4, 5]])
+    with no_fallback():
+        results = [torch.all(x.npu()), torch.all(x.npu(), 1), torch.all(x.npu(), 0, keepdim=True),
+                   torch.all(x.to(torch.uint8).npu())]  # fmt: skip
+    expected = [torch.all(x), torch.all(x, 1), torch.all(x, 0, keepdim=True), torch.all(x.to(torch.uint8))]
+    for result, wanted in zip(results, expected):
+        assert result.dtype == wanted.dtype and result.shape == wanted.shape
+        assert torch.equal(result.cpu(), wanted)

@@ -1,4 +1,4 @@
-// Reductions over dimensions: sum, mean and argmax.
+// Reductions over dimensions: sum, mean, all and argmax.
 #include <ATen/WrapDimUtilsMulti.h>
 #include <ATen/native/Resize.h>
 #include <ATen/ops/empty.h>
@@ -78,6 +78,22 @@ at::Tensor mean_dim(const at::Tensor& self, at::OptionalIntArrayRef dim, bool ke
   return out;
 }
 
+// ATen's all gives uint8 for uint8 input, bool otherwise.
+at::Tensor all_dims(const at::Tensor& self, at::OptionalIntArrayRef dim, bool keepdim) {
+  const npu::NPUGuard guard(commonDevice({self}));
+  const Reduction reduction = reduce(self, dim, keepdim);
+  at::Tensor out = at::empty(reduction.shape,
+                             self.options().dtype(self.scalar_type() == at::kByte ? at::kByte : at::kBool));
+  aclnn::All(self, reduction.dims, keepdim, out);
+  return out;
+}
+
+at::Tensor all(const at::Tensor& self) { return all_dims(self, std::nullopt, false); }
+
+at::Tensor all_dim(const at::Tensor& self, int64_t dim, bool keepdim) {
+  return all_dims(self, at::IntArrayRef{at::maybe_wrap_dim(dim, self.dim())}, keepdim);
+}
+
 at::Tensor argmax(const at::Tensor& self, std::optional<int64_t> dim, bool keepdim) {
   const npu::NPUGuard guard(commonDevice({self}));
   TORCH_CHECK(self.numel() > 0, "argmax(): Expected reduction dim to be specified for input.numel() == 0.");
@@ -102,6 +118,8 @@ TORCH_LIBRARY_IMPL(aten, PrivateUse1, m) {
   m.impl("sum.IntList_out", TORCH_FN(sum_dim_out));
   m.impl("sum", TORCH_FN(sum));
   m.impl("mean.dim", TORCH_FN(mean_dim));
+  m.impl("all", TORCH_FN(all));
+  m.impl("all.dim", TORCH_FN(all_dim));
   m.impl("argmax", TORCH_FN(argmax));
 }
 
