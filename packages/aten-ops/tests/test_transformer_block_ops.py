@@ -208,3 +208,15 @@ def test_all_over_everything_and_one_dim():
     for result, wanted in zip(results, expected):
         assert result.dtype == wanted.dtype and result.shape == wanted.shape
         assert torch.equal(result.cpu(), wanted)
+
+
+@pytest.mark.parametrize("diagonal", [0, 1, -1])
+def test_tril_in_every_form(diagonal):
+    x = torch.randn(2, 4, 5)
+    with no_fallback():
+        results = [torch.tril(x.npu(), diagonal), x.npu().tril_(diagonal),
+                   torch.tril(x.npu(), diagonal, out=torch.empty(0).npu())]  # fmt: skip
+    for result in results:
+        torch.testing.assert_close(result.cpu(), torch.tril(x, diagonal))
+    with pytest.raises(RuntimeError, match="tril: input tensor must have at least 2 dimensions"):
+        torch.tril(torch.ones(3).npu())
