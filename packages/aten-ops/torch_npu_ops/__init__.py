@@ -22,10 +22,13 @@ _LIBRARY = ctypes.CDLL(str(pathlib.Path(__file__).parent / "lib" / "libtorch_npu
 
 import torch  # noqa: E402
 
-from torch_npu_ops import fusion_attention  # noqa: E402,F401  (shapes and autograd of the custom operators)
+from torch_npu_ops import fused_layers, fusion_attention  # noqa: E402,F401  (shapes and autograd of the custom operators)
 
 # The reference's custom operators, as torch_npu exposes them.
-CUSTOM_OPERATORS: tuple[str, ...] = ("npu_fusion_attention", "npu_fusion_attention_grad")
+CUSTOM_OPERATORS: tuple[str, ...] = (
+    "npu_fusion_attention", "npu_fusion_attention_grad", "npu_rms_norm", "npu_rms_norm_backward", "npu_swiglu",
+    "npu_swiglu_backward",
+)  # fmt: skip
 
 
 def _expose_custom_operators() -> None:

@@ -1,5 +1,5 @@
-// The aclnn operators of CANN's transformer library that the operator layer
-// calls: fused attention, forward and backward.
+// The aclnn operators of CANN's transformer libraries that the operator layer
+// calls: fused attention, RMS normalization and SwiGLU, forward and backward.
 //
 // Declared from CANN's documented prototypes, as aclnn_math.h is. CANN
 // declares the written tensors const. The layout string is one of "BSH",
@@ -68,6 +68,37 @@ ACL_FUNC_VISIBILITY aclnnStatus aclnnFlashAttentionUnpaddingScoreGradGetWorkspac
 ACL_FUNC_VISIBILITY aclnnStatus aclnnFlashAttentionUnpaddingScoreGrad(void* workspace, uint64_t workspaceSize,
                                                                       aclOpExecutor* executor,
                                                                       const aclrtStream stream);
+
+// yOut = x * rstdOut * gamma, rstdOut = 1 / sqrt(mean(x^2) + epsilon) over
+// gamma's (trailing) dimensions; rstdOut is float, x's shape with those dims 1.
+ACL_FUNC_VISIBILITY aclnnStatus aclnnRmsNormGetWorkspaceSize(const aclTensor* x, const aclTensor* gamma,
+                                                             double epsilon, const aclTensor* yOut,
+                                                             const aclTensor* rstdOut, uint64_t* workspaceSize,
+                                                             aclOpExecutor** executor);
+ACL_FUNC_VISIBILITY aclnnStatus aclnnRmsNorm(void* workspace, uint64_t workspaceSize, aclOpExecutor* executor,
+                                             aclrtStream stream);
+
+// The gradients of aclnnRmsNorm for x and gamma, from its rstd.
+ACL_FUNC_VISIBILITY aclnnStatus aclnnRmsNormGradGetWorkspaceSize(const aclTensor* dy, const aclTensor* x,
+                                                                 const aclTensor* rstd, const aclTensor* gamma,
+                                                                 const aclTensor* dxOut, const aclTensor* dgammaOut,
+                                                                 uint64_t* workspaceSize,
+                                                                 aclOpExecutor** executor);
+ACL_FUNC_VISIBILITY aclnnStatus aclnnRmsNormGrad(void* workspace, uint64_t workspaceSize, aclOpExecutor* executor,
+                                                 aclrtStream stream);
+
+// out = silu(A) * B, where A and B are the halves of x along dim.
+ACL_FUNC_VISIBILITY aclnnStatus aclnnSwiGluGetWorkspaceSize(const aclTensor* x, int64_t dim, const aclTensor* out,
+                                                            uint64_t* workspaceSize, aclOpExecutor** executor);
+ACL_FUNC_VISIBILITY aclnnStatus aclnnSwiGlu(void* workspace, uint64_t workspaceSize, aclOpExecutor* executor,
+                                            aclrtStream stream);
+
+// out = the gradient of aclnnSwiGlu for x (both halves).
+ACL_FUNC_VISIBILITY aclnnStatus aclnnSwiGluGradGetWorkspaceSize(const aclTensor* yGrad, const aclTensor* x,
+                                                                int64_t dim, const aclTensor* out,
+                                                                uint64_t* workspaceSize, aclOpExecutor** executor);
+ACL_FUNC_VISIBILITY aclnnStatus aclnnSwiGluGrad(void* workspace, uint64_t workspaceSize, aclOpExecutor* executor,
+                                                aclrtStream stream);
 
 #ifdef __cplusplus
 }
