@@ -50,10 +50,12 @@ PACKAGES: tuple[Package, ...] = (
     Package("torch-npu", "packages/core-runtime"),
     Package("torch-npu-ops", "packages/aten-ops"),
     Package("torch-npu-hccl", "packages/distributed-hccl"),
+    Package("torch-npu-profiler", "packages/profiler"),
 )
 # Test directories run by `test-*`, relative to ROOT.
 TEST_PATHS: tuple[str, ...] = (
     "compat/build/tests", "packages/core-runtime/tests", "packages/aten-ops/tests", "packages/distributed-hccl/tests",
+    "packages/profiler/tests",
 )  # fmt: skip
 
 BUILD_REQUIREMENTS: tuple[str, ...] = ("scikit-build-core>=1.1", "ninja", "cmake", "pyyaml")

@@ -1,0 +1,17 @@
+// The NPU's device timeline for kineto, and so for torch.profiler: a kineto
+// child profiler (libkineto::api().registerProfilerFactory) whose sessions
+// switch the runtime's activity recording on (aclprofStart), hand every
+// launch the correlation id of the host op around it, and turn the device
+// records into kineto activities linked to those ops.
+//
+// torch.profiler asks for these activity types when ProfilerActivity.
+// PrivateUse1 is among its activities; kineto then shows them as events of
+// device type PrivateUse1 (npu).
+#pragma once
+
+namespace torch_npu::profiler {
+
+// Registers the child profiler with kineto, once per process.
+void registerNpuActivityProfiler();
+
+}  // namespace torch_npu::profiler
