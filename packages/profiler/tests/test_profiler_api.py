@@ -63,7 +63,6 @@ def test_default_options_do_not_warn():
 @pytest.mark.parametrize("make", [
     lambda: _ExperimentalConfig(export_type=npu_profiler.ExportType.Db),
     lambda: _ExperimentalConfig(record_op_args=True),
-    lambda: _ExperimentalConfig(mstx=True),
     lambda: npu_profiler.profile(profile_memory=True),
     lambda: npu_profiler.dynamic_profile.init("/tmp"),
     lambda: npu_profiler.dynamic_profile.step(),

@@ -67,7 +67,9 @@ class _ExperimentalConfig:
     """Options beyond torch.profiler's, as the reference's ``torch_npu.profiler._ExperimentalConfig``.
 
     Options that need the hardware's counters (``aic_metrics``, ``l2_cache``) warn that the
-    simulator does not provide them; everything else is collected as usual.
+    simulator does not provide them; everything else is collected as usual. ``torch_npu.npu.mstx``
+    marks and ranges are recorded whether or not ``mstx`` is set (they are torch.profiler user
+    ranges).
     """
 
     def __init__(
@@ -87,8 +89,6 @@ class _ExperimentalConfig:
             raise NotImplementedError(f"export_type={export_type!r} is not implemented yet (only ExportType.Text)")
         if record_op_args:
             raise NotImplementedError("record_op_args=True is not implemented yet")
-        if mstx:
-            raise NotImplementedError("mstx=True is not implemented yet")
         if aic_metrics != AiCMetrics.AiCoreNone:
             warnings.warn(f"aic_metrics={aic_metrics!r}: AI Core counters are not simulated; "
                           "the profile has everything else, without them", stacklevel=2)  # fmt: skip
