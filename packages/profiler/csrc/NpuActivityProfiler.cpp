@@ -1,5 +1,6 @@
 #include "NpuActivityProfiler.h"
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -43,6 +44,8 @@ int64_t realtimeNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
+
+std::atomic<bool> g_device_timeline_forced{false};
 
 // The host ops' correlation ids, innermost last, of the calling thread.
 thread_local std::vector<uint64_t> t_correlation_stack;
@@ -154,7 +157,8 @@ class NpuActivityProfiler final : public libkineto::IActivityProfiler {
 
   std::unique_ptr<libkineto::IActivityProfilerSession> configure(const std::set<ActivityType>& activity_types,
                                                                  const libkineto::Config&) override {
-    return wantsNpu(activity_types) ? std::make_unique<NpuSession>() : nullptr;
+    const bool forced = g_device_timeline_forced.load(std::memory_order_relaxed);
+    return forced || wantsNpu(activity_types) ? std::make_unique<NpuSession>() : nullptr;
   }
 
   std::unique_ptr<libkineto::IActivityProfilerSession> configure(int64_t, int64_t,
@@ -175,6 +179,10 @@ class NpuActivityProfiler final : public libkineto::IActivityProfiler {
 };
 
 }  // namespace
+
+void setDeviceTimelineForced(bool forced) noexcept {
+  g_device_timeline_forced.store(forced, std::memory_order_relaxed);
+}
 
 void registerNpuActivityProfiler() {
   static std::once_flag registered;

@@ -39,7 +39,6 @@ def test_supported_values():
     assert npu_profiler.supported_profiler_level() == ["Level_none", "Level0", "Level1", "Level2"]
     assert "AiCoreNone" in npu_profiler.supported_ai_core_metrics()
     assert npu_profiler.supported_export_type() == ["text"]
-    assert ProfilerActivity.NPU.to_torch() == torch.profiler.ProfilerActivity.PrivateUse1
 
 
 @pytest.mark.parametrize("options, what", [

@@ -1,6 +1,7 @@
 """torch_npu.npu.mstx marks and ranges appear in the profile as host ranges."""
 
 import threading
+import time
 
 import pytest
 import torch
@@ -26,7 +27,11 @@ def test_ranges_enclose_the_ops_inside_them():
     def body():
         mstx.mark("begin")
         started = mstx.range_start("started")
+        # Its times come from time.time_ns(), the ops' from torch's clock converted to it: the
+        # sleeps keep the comparison clear of the microseconds the two may differ by.
+        time.sleep(0.002)
         a.add_(1)
+        time.sleep(0.002)
         mstx.range_end(started)
         mstx.range_push("pushed")
         decorated()

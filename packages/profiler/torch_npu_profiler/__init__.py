@@ -19,4 +19,4 @@ if importlib.util.find_spec("torch_npu") is None:
 import torch_npu  # noqa: E402,F401  (loads libtorch_npu, which _C links)
 from torch_npu_profiler import _C  # noqa: E402
 
-_C._register_activity_profiler()
+_C._register_with_torch_profiler()

@@ -1,24 +1,28 @@
 """``profile``: the reference's profiler session, on top of torch.profiler.
 
 Host operators, their shapes and stacks come from torch.profiler (PyTorch's RecordFunction
-events); the NPU timeline comes from torch_npu_profiler's kineto child profiler through
-torch.profiler's PrivateUse1 activity. What one session (or one recorded schedule cycle)
+events); the NPU timeline comes from torch_npu_profiler's kineto child profiler, which the
+session forces on (torch.profiler itself runs with its CPU activity only: the same path on
+every supported PyTorch, see compat/README.md). What one session (or one recorded schedule cycle)
 collected becomes a ProfileData, which the trace handler and the exports write out.
 """
 
 import importlib.metadata
 import json
 import time
+import warnings
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional
 
 import torch
 import torch.profiler
 
 import torch_npu
+from torch_npu.npu import mstx
+from torch_npu_profiler import _C
 from torch_npu_profiler.activities import ProfilerActivity, supported_activities
 from torch_npu_profiler.analysis import output_directory, trace_view
-from torch_npu_profiler.analysis.raw_data import ProfileData, from_kineto
+from torch_npu_profiler.analysis.raw_data import HostOp, ProfileData, from_kineto
 from torch_npu_profiler.experimental_config import ProfilerLevel, _ExperimentalConfig
 from torch_npu_profiler.schedule import ProfilerAction
 
@@ -64,20 +68,23 @@ class profile:  # noqa: N801  (the reference's name)
         self.on_trace_ready = on_trace_ready
         self._records_device = (ProfilerActivity.NPU in self.activities
                                 and self.experimental_config.profiler_level != ProfilerLevel.Level_none)  # fmt: skip
-        torch_activities = [ProfilerActivity.CPU.to_torch()] if ProfilerActivity.CPU in self.activities else []
-        if self._records_device:
-            torch_activities.append(ProfilerActivity.NPU.to_torch())
+        if self._records_device and not _C._has_device_records():
+            warnings.warn("this runtime hands over no device records (reading CANN's msprof data is not "
+                          "implemented yet): the profile has host operators only", stacklevel=2)  # fmt: skip
         self._options = {"record_shapes": record_shapes, "profile_memory": profile_memory, "with_stack": with_stack,
                          "with_flops": with_flops, "with_modules": with_modules}  # fmt: skip
         self._schedule = schedule
         self._torch = torch.profiler.profile(
-            activities=torch_activities, schedule=schedule,
+            activities=[torch.profiler.ProfilerActivity.CPU], schedule=schedule,
             on_trace_ready=self._trace_ready if on_trace_ready else None, **self._options,
+            # verbose: each op's python stack (2.9 records none without it)
+            experimental_config=torch.profiler._ExperimentalConfig(verbose=True) if with_stack else None,
         )  # fmt: skip
         self._metadata: Dict[str, Any] = {}
         self._start_info: Dict[str, int] = {}
         self._end_info: Dict[str, int] = {}
         self._data: Optional[ProfileData] = None
+        self._mstx_ranges: List[mstx.Range] = []  # range_start/range_end ranges of the cycle
 
     # --- the session -------------------------------------------------------------------
 
@@ -91,11 +98,19 @@ class profile:  # noqa: N801  (the reference's name)
     def start(self) -> None:
         """Starts the session (the schedule's first step begins)."""
         self._start_info = _clock_info()
+        _C._force_device_timeline(self._records_device)
+        mstx._start_collecting()
         self._torch.start()
 
     def stop(self) -> None:
         """Ends the session; a cycle still recording is handed to ``on_trace_ready``."""
-        self._torch.stop()
+        try:
+            self._torch.stop()
+        finally:
+            _C._force_device_timeline(False)
+            left = mstx._take_collected(stop=True)
+        if self.on_trace_ready is None:
+            self._mstx_ranges += left
         self._end_info = _clock_info()
 
     def step(self) -> None:
@@ -111,6 +126,7 @@ class profile:  # noqa: N801  (the reference's name)
 
     def _trace_ready(self, _torch_profile: torch.profiler.profile) -> None:
         self._data = None
+        self._mstx_ranges = mstx._take_collected()
         self.on_trace_ready(self)
 
     def data(self) -> ProfileData:
@@ -120,7 +136,10 @@ class profile:  # noqa: N801  (the reference's name)
             if kineto is None:
                 raise RuntimeError("the profiler has recorded nothing yet (use it as a context manager, "
                                    "or call start() and stop())")  # fmt: skip
-            self._data = from_kineto(kineto.events(), self._config(), with_device=self._records_device)
+            ranges = [HostOp(name=r.name, start_ns=r.start_ns, end_ns=r.end_ns, thread=r.thread, correlation_id=0)
+                      for r in self._mstx_ranges]  # fmt: skip
+            self._data = from_kineto(kineto.events(), self._config(), with_host=ProfilerActivity.CPU in self.activities,
+                                     with_device=self._records_device, extra_host_ops=ranges)  # fmt: skip
         return self._data
 
     def _config(self) -> Dict[str, Any]:

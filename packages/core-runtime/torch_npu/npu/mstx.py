@@ -1,16 +1,19 @@
 """torch_npu.npu.mstx: marks and ranges in the profile, the reference's mstx API.
 
-On the simulator a mark or range is a user range of torch.profiler (RecordFunction's user
-scope): torch_npu.profiler and torch.profiler show it on the host thread that made it, in
-the trace and in operator_details.csv. Outside a profiler session they cost what an
-inactive RecordFunction costs.
+On the simulator a mark, a pushed range and a decorated call are user ranges of
+torch.profiler (RecordFunction's user scope): torch_npu.profiler and torch.profiler show
+them on the host thread that made them, in the trace and in operator_details.csv. A
+``range_start``/``range_end`` range may end on another thread, which RecordFunction does
+not allow: torch_npu.profiler collects those itself (torch.profiler alone does not show
+them). Outside a profiler session they cost what an inactive RecordFunction costs.
 Markers placed on a stream (device-side timestamps) are not implemented yet.
 """
 
 import functools
 import itertools
 import threading
-from typing import Any, Callable, Dict, List, Optional, TypeVar
+import time
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple, TypeVar
 
 import torch
 
@@ -19,9 +22,21 @@ __all__ = ["mark", "range_start", "range_end", "range_push", "range_pop", "mstx_
 _Function = TypeVar("_Function", bound=Callable[..., Any])
 _DEFAULT_DOMAIN = "default"
 
+
+
+class Range(NamedTuple):
+    """A range_start/range_end range: its name, the thread that opened it, and its times."""
+
+    name: str
+    thread: int
+    start_ns: int  # time.time_ns()
+    end_ns: int
+
+
 _ids = itertools.count(1)
-_open_ranges: Dict[int, Any] = {}  # range_start's id -> its RecordFunction
-_open_lock = threading.Lock()
+_lock = threading.Lock()
+_open_ranges: Dict[int, Tuple[str, int, int]] = {}  # range_start's id -> (name, thread, start_ns)
+_collected: Optional[List[Range]] = None  # while a torch_npu.profiler session collects
 _pushed = threading.local()  # .ranges: this thread's range_push stack
 
 
@@ -50,22 +65,39 @@ def mark(message: str = "", stream: Optional[Any] = None, domain: str = _DEFAULT
 
 
 def range_start(message: str, stream: Optional[Any] = None, domain: str = _DEFAULT_DOMAIN) -> int:
-    """Opens a range named ``message``; returns the id that ``range_end`` closes."""
+    """Opens a range named ``message``; returns the id that ``range_end`` (on any thread) closes."""
     _host_only(stream)
-    record = _enter(_name(message, domain))
-    with _open_lock:
+    with _lock:
         range_id = next(_ids)
-        _open_ranges[range_id] = record
+        _open_ranges[range_id] = (_name(message, domain), threading.get_native_id(), time.time_ns())
     return range_id
 
 
 def range_end(range_id: int, domain: str = _DEFAULT_DOMAIN) -> None:
     """Closes the range ``range_start`` returned ``range_id`` for."""
-    with _open_lock:
-        record = _open_ranges.pop(range_id, None)
-    if record is None:
+    end_ns = time.time_ns()
+    with _lock:
+        opened = _open_ranges.pop(range_id, None)
+        if opened is not None and _collected is not None:
+            _collected.append(Range(*opened, end_ns))
+    if opened is None:
         raise ValueError(f"mstx.range_end: no open range has id {range_id}")
-    _exit(record)
+
+
+def _start_collecting() -> None:
+    """From now on range_end keeps each closed range for ``_take_collected`` (torch_npu.profiler)."""
+    global _collected
+    with _lock:
+        _collected = []
+
+
+def _take_collected(stop: bool = False) -> List[Range]:
+    """The ranges closed since collecting started or was last taken; ``stop`` ends collecting."""
+    global _collected
+    with _lock:
+        taken = _collected or []
+        _collected = None if stop or _collected is None else []
+    return taken
 
 
 def range_push(message: str, domain: str = _DEFAULT_DOMAIN) -> None:

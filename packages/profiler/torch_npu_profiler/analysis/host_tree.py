@@ -39,19 +39,6 @@ class HostTree:
         index = self.launcher.get(id(task))
         return None if index is None else self.data.host_ops[index]
 
-    def call_stack(self, index: int) -> List[str]:
-        """The op's python stack, innermost frame first: PyTorch's, else the python tracer's frames around it."""
-        op = self.data.host_ops[index]
-        if op.stack:
-            return op.stack
-        frames = []
-        parent = self.parent.get(index)
-        while parent is not None:
-            if self.data.host_ops[parent].is_python:
-                frames.append(self.data.host_ops[parent].name)
-            parent = self.parent.get(parent)
-        return frames
-
     def subtree(self, index: int) -> List[int]:
         """``index`` and every op nested in it."""
         found, pending = [], [index]

@@ -36,7 +36,7 @@ def write(data: ProfileData, directory: Path) -> Path:
         own = tree.launched.get(index, [])
         nested = [task for member in tree.subtree(index) for task in tree.launched.get(member, [])]
         rows.append([
-            op.name, shapes_text(op.input_shapes), "\n".join(tree.call_stack(index)),
+            op.name, shapes_text(op.input_shapes), "\n".join(op.stack),
             us_text(max(0, total_ns - children_ns) / 1000), us_text(total_ns / 1000),
             us_text(_device_ns(own, False) / 1000), us_text(_device_ns(nested, False) / 1000),
             us_text(_device_ns(own, True) / 1000), us_text(_device_ns(nested, True) / 1000),

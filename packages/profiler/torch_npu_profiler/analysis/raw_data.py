@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 import torch
 
@@ -135,9 +135,14 @@ def _is_python_frame(event: Any) -> bool:
     return bool(_PYTHON_FRAME.match(event.name()))
 
 
-def from_kineto(events: List[Any], config: Dict[str, Any], with_device: bool) -> ProfileData:
-    """The raw data of torch.profiler's kineto events (``prof.profiler.kineto_results.events()``)."""
-    host_ops: List[HostOp] = []
+def from_kineto(events: List[Any], config: Dict[str, Any], with_host: bool, with_device: bool,
+                extra_host_ops: Sequence[HostOp] = ()) -> ProfileData:  # fmt: skip
+    """The raw data of torch.profiler's kineto events (``prof.profiler.kineto_results.events()``).
+
+    ``extra_host_ops`` are ranges recorded outside torch.profiler (mstx's range_start/range_end).
+    Steps are kept without ``with_host`` (they come from host annotations), host ops are not.
+    """
+    host_ops: List[HostOp] = list(extra_host_ops)
     device_tasks: List[DeviceTask] = []
     for event in events:
         start = event.start_ns()
@@ -156,6 +161,8 @@ def from_kineto(events: List[Any], config: Dict[str, Any], with_device: bool) ->
             ))  # fmt: skip
     steps = [Step(int(match.group(1)), op.start_ns, op.end_ns)
              for op in host_ops if (match := _STEP_NAME.match(op.name))]  # fmt: skip
+    if not with_host:
+        host_ops = []
     starts = [op.start_ns for op in host_ops] + [task.start_ns for task in device_tasks]
     return ProfileData(
         origin_ns=min(starts, default=0),
