@@ -63,9 +63,6 @@ def test_default_options_do_not_warn():
     lambda: _ExperimentalConfig(export_type=npu_profiler.ExportType.Db),
     lambda: _ExperimentalConfig(record_op_args=True),
     lambda: npu_profiler.profile(profile_memory=True),
-    lambda: npu_profiler.dynamic_profile.init("/tmp"),
-    lambda: npu_profiler.dynamic_profile.step(),
-    lambda: npu_profiler.dynamic_profile.start(),
 ])  # fmt: skip
 def test_what_is_not_built_says_so(make):
     with pytest.raises(NotImplementedError, match="not implemented yet"):
