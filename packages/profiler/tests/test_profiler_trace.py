@@ -1,6 +1,8 @@
 """trace_view.json and export_chrome_trace pass the strict checker; the checker catches what breaks Perfetto."""
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 import torch
@@ -26,8 +28,6 @@ def trace(tmp_path, train_step):  # noqa: F811
 
 def test_the_trace_is_valid(trace):
     _, _, path = trace
-    from pathlib import Path
-
     assert check_trace(Path(path)) == []
 
 
@@ -70,7 +70,7 @@ def _document(*events):
 ])  # fmt: skip
 def test_the_checker_rejects_what_breaks_viewers(bad, problem):
     problems = check_events(_document(bad))
-    assert any(__import__("re").search(problem, p) for p in problems), problems
+    assert any(re.search(problem, p) for p in problems), problems
 
 
 def test_the_checker_rejects_an_unbound_flow_finish():

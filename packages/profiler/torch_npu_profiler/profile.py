@@ -34,6 +34,12 @@ def _clock_info() -> Dict[str, int]:
     return {"time_ns": time.time_ns(), "monotonic_ns": time.monotonic_ns()}
 
 
+def _rank() -> int:
+    """This process's rank under torch.distributed, else -1."""
+    distributed = torch.distributed
+    return distributed.get_rank() if distributed.is_available() and distributed.is_initialized() else -1
+
+
 class profile:  # noqa: N801  (the reference's name)
     """Profiles the code run between ``start()`` and ``stop()`` (or inside ``with``).
 
@@ -151,7 +157,7 @@ class profile:  # noqa: N801  (the reference's name)
 
     def _write_raw(self, directory: Path) -> None:
         """Writes the output directory's info, metadata and raw data (tensorboard_trace_handler)."""
-        rank = torch.distributed.get_rank() if torch.distributed.is_available() and torch.distributed.is_initialized() else -1
+        rank = _rank()
         versions = {"torch_version": torch.__version__,
                     "torch_npu_version": importlib.metadata.version("torch-npu"),
                     "cann_version": torch_npu.npu.get_cann_version()}  # fmt: skip

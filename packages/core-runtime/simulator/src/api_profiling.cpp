@@ -5,9 +5,7 @@
 // ACL_PROF_TASK_TIME_L0, ACL_PROF_HCCL_TRACE): it has no AI Core counters,
 // and writes nothing under the result path; consumers take the records
 // with npuSimProfTakeActivities.
-#include <memory>
 #include <mutex>
-#include <string>
 
 #include "acl/acl_prof.h"
 #include "activity_recorder.h"
@@ -32,8 +30,7 @@ constexpr uint64_t kCounterDataTypes = ACL_PROF_AICORE_METRICS | ACL_PROF_L2CACH
 // Between aclprofInit and aclprofFinalize.
 struct ProfilingSession {
   std::mutex mutex;
-  bool initialized = false;
-  std::string result_path;
+  bool initialized = false;  // the result path is accepted, never written to
   const aclprofConfig* started = nullptr;
 };
 
@@ -57,7 +54,6 @@ aclError aclprofInit(const char* profilerResultPath, size_t length) {
       return fail(ACL_ERROR_REPEAT_INITIALIZE, "aclprofInit: profiling is initialized already (aclprofFinalize first)");
     }
     state.initialized = true;
-    state.result_path.assign(profilerResultPath, length);
     return ACL_SUCCESS;
   });
 }
@@ -69,7 +65,6 @@ aclError aclprofFinalize() {
     if (!state.initialized) return fail(ACL_ERROR_UNINITIALIZE, "aclprofFinalize: aclprofInit was not called");
     activity_recording::setRecordedDevices(0);
     state.initialized = false;
-    state.result_path.clear();
     state.started = nullptr;
     return ACL_SUCCESS;
   });
