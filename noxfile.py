@@ -241,10 +241,11 @@ def install_wheels(session: nox.Session, cell: matrix.Cell, requirements: tuple[
 _CHECK_RELEASE = """
 import importlib.metadata as md, torch
 assert torch.__version__.split("+")[0] == "{cell.torch}", torch.__version__
-for dist in ("torch-npu", "torch-npu-ops", "torch-npu-hccl"):
+for dist in ("torch-npu", "torch-npu-ops", "torch-npu-hccl", "torch-npu-profiler"):
     assert md.version(dist) == "{cell.version}", (dist, md.version(dist))
 import torch_npu.distributed
 assert torch_npu.distributed.is_hccl_available(), "the distributed extra did not register hccl"
+import torch_npu.profiler  # the profiler extra
 x = torch.randn(2, 2).npu()
 print(x.mm(x).cpu(), "from", torch.npu.get_device_name(), "with torch", torch.__version__)
 """

@@ -82,3 +82,13 @@ def test_without_the_wheel_the_error_names_the_extra():
     assert result.returncode != 0
     assert 'pip install "torch-npu[profiler]"' in result.stderr
     assert "ImportError" in result.stderr
+
+
+def test_the_profiler_extra_pins_this_wheel():
+    from importlib import metadata
+
+    version = metadata.version("torch-npu")
+    requirements = metadata.requires("torch-npu") or []
+    assert any(r.replace(" ", "").startswith(f"torch-npu-profiler=={version};") and 'extra=="profiler"' in
+               r.replace(" ", "").replace("'", '"') for r in requirements), requirements  # fmt: skip
+    assert metadata.version("torch-npu-profiler") == version

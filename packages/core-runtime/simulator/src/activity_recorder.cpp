@@ -43,6 +43,12 @@ Registry& registry() {
   return *instance;
 }
 
+// Drops the buffers of destroyed streams that hold no records; under the registry's lock.
+void pruneDrained(Registry& all) {
+  // A buffer only the registry holds belongs to a destroyed stream.
+  std::erase_if(all.buffers, [](const auto& buffer) { return buffer.use_count() == 1 && buffer->empty(); });
+}
+
 }  // namespace
 
 std::atomic<uint64_t> g_recorded_devices{0};
@@ -57,6 +63,7 @@ std::shared_ptr<ActivityBuffer> registerStream() {
   auto buffer = std::make_shared<ActivityBuffer>();
   Registry& all = registry();
   std::lock_guard lock(all.mutex);
+  pruneDrained(all);  // so that streams made and destroyed while nothing records leave nothing behind
   all.buffers.push_back(buffer);
   return buffer;
 }
@@ -66,8 +73,7 @@ size_t takeRecords(npuSimActivity* out, size_t capacity) {
   std::lock_guard lock(all.mutex);
   size_t taken = 0;
   for (const auto& buffer : all.buffers) taken += buffer->takeInto(out + taken, capacity - taken);
-  // A buffer only the registry holds belongs to a destroyed stream.
-  std::erase_if(all.buffers, [](const auto& buffer) { return buffer.use_count() == 1 && buffer->empty(); });
+  pruneDrained(all);
   return taken;
 }
 
