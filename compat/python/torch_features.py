@@ -9,3 +9,7 @@ import torch
 
 #: torch.accelerator.get_memory_info (c10::DeviceAllocator::getMemoryInfo): PyTorch 2.10+.
 ACCELERATOR_MEMORY_INFO: bool = hasattr(torch.accelerator, "get_memory_info")
+
+#: torch._C._autograd._KinetoEvent.is_python_function (tells the python tracer's frames from
+#: operators): in PyTorch 2.13, not in 2.9, where only the frames' names tell them apart.
+KINETO_EVENT_IS_PYTHON_FUNCTION: bool = hasattr(torch._C._autograd._KinetoEvent, "is_python_function")

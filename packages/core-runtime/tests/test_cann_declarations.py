@@ -6,7 +6,8 @@ Huawei's torch_npu wheel ships them and checks, for every name our headers decla
 signatures, the typedefs, each enum's underlying type and each member's value, the layout of each
 struct, and each constant's value, type and kind (macro or `static const`). For the runtime it also
 checks that the loader's table (csrc/acl/AclSymbols.h) lists exactly those functions, with the same
-types, and likewise for HCCL's table (distributed-hccl's csrc/HcclSymbols.h). CANN's headers are fetched from the package registry at test time, into a temporary
+types, and likewise for HCCL's table (distributed-hccl's csrc/HcclSymbols.h) and the profiling table
+(acl/acl_prof.h, checked as a family of its own: profiler's csrc/ProfilingSymbols.h). CANN's headers are fetched from the package registry at test time, into a temporary
 directory: they are never kept in this tree.
 """
 
@@ -20,7 +21,7 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Set
+from typing import Dict, List, Optional, Set, Tuple
 
 import pytest
 
@@ -37,6 +38,7 @@ ATEN_OPS_INCLUDE = PACKAGES_SOURCE / "aten-ops" / "include"  # not installed
 HCCL_INCLUDE = PACKAGES_SOURCE / "distributed-hccl" / "include"  # not installed
 LOADER_TABLE = CORE_RUNTIME_SOURCE / "csrc" / "acl" / "AclSymbols.h"
 HCCL_LOADER_TABLE = PACKAGES_SOURCE / "distributed-hccl" / "csrc" / "HcclSymbols.h"
+PROFILING_LOADER_TABLE = PACKAGES_SOURCE / "profiler" / "csrc" / "ProfilingSymbols.h"
 # Set to 1 to check the headers of the source tree rather than the installed torch_npu's.
 SOURCE_HEADERS_VARIABLE = "TORCH_NPU_CHECK_SOURCE_HEADERS"
 
@@ -60,6 +62,8 @@ class Family:
     source_include: Optional[Path] = None  # a package's include/ that is not installed: the source tree's
     loader_table: Optional[Path] = None  # the X-macro table the loader expands
     loader_macro: str = "TORCH_NPU_ACL_RUNTIME_SYMBOLS"  # the table's macro
+    only: Tuple[str, ...] = ()  # the directory's headers it checks (empty: all but `excluding`)
+    excluding: Tuple[str, ...] = ()  # headers of the directory another family checks
 
     def include_roots(self) -> List[Path]:
         """Our include directories, the family's own first, then what its headers include."""
@@ -68,11 +72,14 @@ class Family:
     def our_headers(self) -> List[str]:
         """The family's headers, relative to its include root."""
         root = self.include_roots()[0]
-        return sorted(path.relative_to(root).as_posix() for path in (root / self.directory).glob("*.h"))
+        return sorted(path.relative_to(root).as_posix() for path in (root / self.directory).glob("*.h")
+                      if (path.name in self.only if self.only else path.name not in self.excluding))  # fmt: skip
 
 
 FAMILIES = (
-    Family("acl runtime", "acl", "acl/acl.h", loader_table=LOADER_TABLE),
+    Family("acl runtime", "acl", "acl/acl.h", loader_table=LOADER_TABLE, excluding=("acl_prof.h",)),
+    Family("acl profiling", "acl", "acl/acl_prof.h", loader_table=PROFILING_LOADER_TABLE,
+           loader_macro="TORCH_NPU_ACL_PROFILING_SYMBOLS", only=("acl_prof.h",)),
     Family("aclnn descriptors", "aclnn", "aclnn/acl_meta.h", source_include=ATEN_OPS_INCLUDE),
     Family("hccl", "hccl", "hccl/hccl.h", source_include=HCCL_INCLUDE, loader_table=HCCL_LOADER_TABLE,
            loader_macro="TORCH_NPU_HCCL_SYMBOLS"),
@@ -111,6 +118,9 @@ _DEFINE = re.compile(r"#\s*define\s+(\w+)(\()?\s*(.*)")
 _QUOTED_INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 _TAG_BODY = re.compile(r"\b(enum|struct)\s+(\w+)\s*(?::[^{;]*)?\{([^{}]*)\}")  # an enum may name its type
 _TAG = re.compile(r"\b(?:enum|struct)\s+(\w+)")
+# `typedef enum { ... } name;`, which CANN uses for some enums: read as `enum name`, whose
+# typedef and members are then checked like those of a tagged enum.
+_ANONYMOUS_ENUM = re.compile(r"\btypedef\s+enum\s*\{([^{}]*)\}\s*(\w+)\s*;")
 
 
 def parse_header(path: Path) -> Declarations:
@@ -118,7 +128,7 @@ def parse_header(path: Path) -> Declarations:
 
     Fails on a declaration it cannot classify, so that nothing goes unchecked unnoticed.
     """
-    text = _COMMENT.sub(" ", path.read_text()).replace("\\\n", " ")
+    text = _ANONYMOUS_ENUM.sub(r"typedef enum \2 {\1} \2;", _COMMENT.sub(" ", path.read_text()).replace("\\\n", " "))
     lines = text.splitlines()
     code = "\n".join(line for line in lines if not line.lstrip().startswith("#"))
     found = Declarations()

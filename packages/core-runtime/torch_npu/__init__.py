@@ -17,6 +17,8 @@ def _autoload() -> None:
     """
 
 
+import importlib  # noqa: E402
+
 import torch  # noqa: E402
 
 from torch_npu._version_check import check_torch_version
@@ -51,17 +53,19 @@ def _load_operator_layer() -> None:
 _load_operator_layer()
 
 
-def _load_distributed_backend() -> None:
-    # The hccl backend of torch.distributed is its own wheel (torch-npu-hccl, the
-    # `distributed` extra); when installed, importing it registers the backend.
+def _load_extra(module: str) -> None:
+    # The packages of the extras are wheels of their own; when one is installed,
+    # importing it registers it: torch-npu-hccl (`distributed`) the hccl backend of
+    # torch.distributed, torch-npu-profiler (`profiler`) the NPU timeline with kineto.
     try:
-        import torch_npu_hccl  # noqa: F401
+        importlib.import_module(module)
     except ModuleNotFoundError as error:
-        if error.name != "torch_npu_hccl":
+        if error.name != module:
             raise
 
 
-_load_distributed_backend()
+_load_extra("torch_npu_hccl")
+_load_extra("torch_npu_profiler")
 
 
 def _start_sanitizer() -> None:

@@ -10,6 +10,7 @@
 
 #include "conversion_error.h"
 #include "npu_sim/sim_extensions.h"
+#include "npu_sim/sim_profiling.h"
 #include "recent_error.h"
 
 namespace npu_sim::aclnn {
@@ -88,7 +89,7 @@ aclnnStatus launch(aclOpExecutor* executor, void* workspace, uint64_t workspace_
     return reportError(ACLNN_ERR_RUNTIME_ERROR, "%s: %s", op, aclGetRecentErrMsg());
   }
   owned->setDevice(device);
-  const aclError error = npuSimLaunchHostTask(stream, &runExecutor, owned.get());
+  const aclError error = npuSimLaunchLabeledHostTask(stream, &runExecutor, owned.get(), NPU_SIM_ACTIVITY_KERNEL, op);
   if (error == ACL_SUCCESS) {
     owned.release();  // the task owns it now
     return ACLNN_SUCCESS;

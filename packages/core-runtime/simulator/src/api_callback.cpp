@@ -92,7 +92,7 @@ aclError aclrtLaunchCallback(aclrtCallback fn, void* userData, aclrtCallbackBloc
                           inbox->post(callback);
                           if (block) callback->waitUntilRun();
                         },
-                        TaskKind::Sync});
+                        TaskKind::Sync, ActivityLabel{NPU_SIM_ACTIVITY_HOST_CALLBACK, "HOST_CALLBACK"}});
     return ACL_SUCCESS;
   });
 }

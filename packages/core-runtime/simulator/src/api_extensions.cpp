@@ -1,5 +1,6 @@
 // C entry points that only the simulator has (npu_sim/sim_extensions.h).
 #include "npu_sim/sim_extensions.h"
+#include "npu_sim/sim_profiling.h"
 
 #include "api_support.h"
 #include "runtime.h"
@@ -7,23 +8,39 @@
 
 using namespace npu_sim;
 
-extern "C" {
+namespace {
 
-aclError npuSimLaunchHostTask(aclrtStream stream, void (*fn)(void*), void* arg) {
-  return guarded("npuSimLaunchHostTask", [&]() -> aclError {
-    if (fn == nullptr) return fail(ACL_ERROR_INVALID_PARAM, "npuSimLaunchHostTask: fn is null");
+aclError launchHostTask(const char* api, aclrtStream stream, void (*fn)(void*), void* arg, ActivityLabel label) {
+  return guarded(api, [&]() -> aclError {
+    if (fn == nullptr) return fail(ACL_ERROR_INVALID_PARAM, "%s: fn is null", api);
     Session* session = nullptr;
     std::shared_ptr<Stream> target;
-    if (aclError error = requireSession("npuSimLaunchHostTask", session); error != ACL_SUCCESS) return error;
-    if (aclError error = resolveStreamForLaunch("npuSimLaunchHostTask", *session, stream, target);
-        error != ACL_SUCCESS) {
-      return error;
-    }
-    const bool ran = target->submit(Task{[fn, arg] { fn(arg); }, TaskKind::Work});
+    if (aclError error = requireSession(api, session); error != ACL_SUCCESS) return error;
+    if (aclError error = resolveStreamForLaunch(api, *session, stream, target); error != ACL_SUCCESS) return error;
+    const bool ran = target->submit(Task{[fn, arg] { fn(arg); }, TaskKind::Work, label});
     // Under ASCEND_LAUNCH_BLOCKING the launch is also the synchronization
     // that reports the task's failure, as a blocking kernel launch does.
     return ran ? reportTaskFailure(target->failures().take()) : ACL_SUCCESS;
   });
+}
+
+}  // namespace
+
+extern "C" {
+
+aclError npuSimLaunchHostTask(aclrtStream stream, void (*fn)(void*), void* arg) {
+  return launchHostTask("npuSimLaunchHostTask", stream, fn, arg, ActivityLabel{});
+}
+
+aclError npuSimLaunchLabeledHostTask(aclrtStream stream, void (*fn)(void*), void* arg, npuSimActivityKind kind,
+                                     const char* name) {
+  const int64_t raw_kind = rawEnumValue(kind);
+  if (raw_kind < NPU_SIM_ACTIVITY_KERNEL || raw_kind > NPU_SIM_ACTIVITY_HOST_TASK) {
+    return fail(ACL_ERROR_INVALID_PARAM, "npuSimLaunchLabeledHostTask: kind %lld is no npuSimActivityKind",
+                static_cast<long long>(raw_kind));
+  }
+  if (name == nullptr) return fail(ACL_ERROR_INVALID_PARAM, "npuSimLaunchLabeledHostTask: name is null");
+  return launchHostTask("npuSimLaunchLabeledHostTask", stream, fn, arg, ActivityLabel{kind, name});
 }
 
 aclError npuSimFailCurrentTask(const char* message) {

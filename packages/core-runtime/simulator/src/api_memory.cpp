@@ -123,7 +123,11 @@ aclError aclrtMemcpyAsync(void* dst, size_t destMax, const void* src, size_t cou
         error != ACL_SUCCESS) {
       return error;
     }
-    if (count != 0) target->submit(Task{[host, count] { std::memmove(host.dst, host.src, count); }, TaskKind::Work});
+    if (count != 0) {
+      target->submit(Task{[host, count] { std::memmove(host.dst, host.src, count); }, TaskKind::Work,
+                          ActivityLabel{NPU_SIM_ACTIVITY_MEMCPY, "MEMCPY_ASYNC", count,
+                                        static_cast<int32_t>(rawEnumValue(kind))}});
+    }
     return ACL_SUCCESS;
   });
 }
@@ -154,7 +158,10 @@ aclError aclrtMemsetAsync(void* devPtr, size_t maxCount, int32_t value, size_t c
         error != ACL_SUCCESS) {
       return error;
     }
-    if (count != 0) target->submit(Task{[host, value, count] { std::memset(host, value, count); }, TaskKind::Work});
+    if (count != 0) {
+      target->submit(Task{[host, value, count] { std::memset(host, value, count); }, TaskKind::Work,
+                          ActivityLabel{NPU_SIM_ACTIVITY_MEMSET, "MEMSET_ASYNC", count}});
+    }
     return ACL_SUCCESS;
   });
 }

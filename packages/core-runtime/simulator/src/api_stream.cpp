@@ -103,7 +103,10 @@ aclError aclrtStreamWaitEvent(aclrtStream stream, aclrtEvent event) {
     // The record is captured now: re-recording the event later does not
     // change what this wait waits for. An event never recorded is complete.
     std::shared_ptr<const EventRecord> record = awaited->latest();
-    if (record) target->submit(Task{[record] { record->waitUntilReached(); }, TaskKind::Sync});
+    if (record) {
+      target->submit(Task{[record] { record->waitUntilReached(); }, TaskKind::Sync,
+                          ActivityLabel{NPU_SIM_ACTIVITY_EVENT_WAIT, "EVENT_WAIT"}});
+    }
     return ACL_SUCCESS;
   });
 }

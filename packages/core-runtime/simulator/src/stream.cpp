@@ -2,9 +2,13 @@
 
 #include <pthread.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <cstring>
 #include <vector>
+
+#include "clock.h"
 
 namespace npu_sim {
 namespace {
@@ -13,6 +17,7 @@ namespace {
 thread_local Stream* t_worker_of = nullptr;
 // Process-wide, set by a kernel library (npuSimSetWorkerIdleHook).
 std::atomic<void (*)()> g_idle_hook{nullptr};
+std::atomic<uint64_t> g_last_stream_id{0};
 
 }  // namespace
 
@@ -20,6 +25,7 @@ Stream::Stream(int32_t device_index, BusyTracker& device_busy, bool launch_block
     : device_index_(device_index),
       device_busy_(device_busy),
       launch_blocking_(launch_blocking),
+      id_(g_last_stream_id.fetch_add(1, std::memory_order_relaxed) + 1),
       worker_([this] { runWorker(); }) {}
 
 Stream::~Stream() {
@@ -28,6 +34,10 @@ Stream::~Stream() {
 }
 
 bool Stream::submit(Task task) {
+  if (activity_recording::recordsOn(device_index_)) {
+    task.recorded = true;
+    task.correlation_id = activity_recording::threadCorrelationId();
+  }
   const uint64_t position = queue_.push(std::move(task));
   if (!launch_blocking_ || isCallingWorker()) return false;
   completed_.waitFor(position);
@@ -67,6 +77,22 @@ std::shared_ptr<ReportInbox> Stream::subscriberInbox() const {
   return subscription_ ? subscription_->inbox : nullptr;
 }
 
+void Stream::runRecorded(Task& task) {
+  npuSimActivity record{};
+  record.start_ns = steadyNowNs();
+  task.run();
+  record.end_ns = steadyNowNs();
+  record.correlation_id = task.correlation_id;
+  record.bytes = task.label.bytes;
+  record.stream_id = id_;
+  record.device = device_index_;
+  record.kind = task.label.kind;
+  record.detail = task.label.detail;
+  const size_t length = std::min(std::strlen(task.label.name), sizeof(record.name) - 1);
+  std::memcpy(record.name, task.label.name, length);
+  activities_->append(record);
+}
+
 void Stream::runWorker() {
   t_worker_of = this;
   // Visible in debuggers and `top -H`; the kernel allows 15 characters.
@@ -89,7 +115,7 @@ void Stream::runWorker() {
         work ? device_busy_.enter() : device_busy_.leave();
         busy = work;
       }
-      task.run();
+      task.recorded ? runRecorded(task) : task.run();
       completed_.advanceTo(++completed);
     }
     if (busy) device_busy_.leave();

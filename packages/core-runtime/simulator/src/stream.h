@@ -12,6 +12,7 @@
 #include <optional>
 #include <thread>
 
+#include "activity_recorder.h"
 #include "busy_tracker.h"
 #include "progress_counter.h"
 #include "report.h"
@@ -30,6 +31,8 @@ class Stream {
   Stream& operator=(const Stream&) = delete;
 
   int32_t deviceIndex() const noexcept { return device_index_; }
+  // Unique over the process's life, from 1: names the stream in records.
+  uint64_t id() const noexcept { return id_; }
 
   // Enqueues `task`. Under ASCEND_LAUNCH_BLOCKING it returns only once the
   // task ran (unless called from this stream's own worker, which would wait
@@ -64,10 +67,14 @@ class Stream {
 
  private:
   void runWorker();
+  // Runs `task`, timed into this stream's records.
+  void runRecorded(Task& task);
 
   const int32_t device_index_;
   BusyTracker& device_busy_;
   const bool launch_blocking_;
+  const uint64_t id_;
+  const std::shared_ptr<ActivityBuffer> activities_ = activity_recording::registerStream();
 
   TaskQueue queue_;
   // Number of tasks that ran; task N (1-based) ran once it reaches N.

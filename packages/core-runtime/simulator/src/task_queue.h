@@ -12,6 +12,7 @@
 #include <mutex>
 #include <vector>
 
+#include "activity_recorder.h"
 #include "progress_counter.h"
 #include "spin_wait.h"
 
@@ -28,6 +29,10 @@ enum class TaskKind {
 struct Task {
   std::function<void()> run;
   TaskKind kind = TaskKind::Work;
+  ActivityLabel label{};
+  // Set at submission while the stream's device records.
+  bool recorded = false;
+  uint64_t correlation_id = 0;
 };
 
 class TaskQueue {

@@ -22,7 +22,9 @@ TEST_CASE(every_contract_symbol_resolves_with_dlsym) {
         "aclrtRecordEvent", "aclrtResetEvent", "aclrtQueryEventStatus", "aclrtSynchronizeEvent",
         "aclrtEventElapsedTime", "aclrtSubscribeReport", "aclrtUnSubscribeReport", "aclrtProcessReport",
         "aclrtLaunchCallback", "npuSimLaunchHostTask", "npuSimDeviceOfPointer", "npuSimFailCurrentTask",
-        "npuSimSetRecentErrMsg"}) {
+        "npuSimSetRecentErrMsg", "aclprofInit", "aclprofFinalize", "aclprofCreateConfig",
+        "aclprofDestroyConfig", "aclprofStart", "aclprofStop", "npuSimProfDeviceClockNs", "npuSimProfSetCorrelationId",
+        "npuSimProfTakeActivities", "npuSimLaunchLabeledHostTask"}) {
     if (dlsym(library, name) == nullptr) missing += std::string(" ") + name;
   }
   // Internals stay hidden.

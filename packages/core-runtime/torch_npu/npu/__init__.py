@@ -18,6 +18,7 @@ from .random import __all__ as _random_all
 from .streams import *  # noqa: F401,F403
 from .streams import __all__ as _streams_all
 from . import amp
+from . import mstx
 from . import sanitizer
 from ._typed import *  # noqa: F401,F403
 from ._typed import __all__ as _typed_all
@@ -46,6 +47,7 @@ __all__ = [
     *_random_all,
     *_streams_all,
     "amp",
+    "mstx",
     "sanitizer",
     *_amp_all,
     *_typed_all,

@@ -13,6 +13,7 @@
 #include "communicator.h"
 #include "hccl/hccl.h"
 #include "npu_sim/sim_extensions.h"
+#include "npu_sim/sim_profiling.h"
 #include "reduce_kernels.h"
 #include "rendezvous.h"
 
@@ -90,7 +91,7 @@ HcclResult launch(const char* api, HcclComm handle, aclrtStream stream, Body bod
   if (!comm) return refuse(HCCL_E_PTR, std::string(api) + ": comm is not a live communicator");
   if (stream == nullptr) return refuse(HCCL_E_PTR, std::string(api) + ": stream is null");
   auto task = std::make_unique<Task>(Task{std::move(comm), std::move(body)});
-  const aclError error = npuSimLaunchHostTask(stream, &runTask, task.get());
+  const aclError error = npuSimLaunchLabeledHostTask(stream, &runTask, task.get(), NPU_SIM_ACTIVITY_COLLECTIVE, api);
   if (error == ACL_SUCCESS || error == ACL_ERROR_RT_AICORE_EXCEPTION) {
     task.release();  // runTask owns it now
     return error == ACL_SUCCESS ? HCCL_SUCCESS : HCCL_E_RUNTIME;

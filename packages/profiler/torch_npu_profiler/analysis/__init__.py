@@ -1,0 +1,1 @@
+"""The analysis: raw profile data in, the reference's output files out (one module per file)."""
