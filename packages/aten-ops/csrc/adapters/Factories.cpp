@@ -1,5 +1,6 @@
 // cat and arange: operators whose output shape comes from their arguments'
 // values, worked out on the host with ATen's rules and messages.
+#include <ATen/MemoryOverlap.h>
 #include <ATen/WrapDimUtils.h>
 #include <ATen/native/Resize.h>
 #include <ATen/native/TypeProperties.h>
@@ -71,6 +72,9 @@ at::Tensor& cat_out(const at::ITensorListRef& tensors, int64_t dim, at::Tensor& 
   const npu::NPUGuard guard(device);
   const std::vector<at::Tensor> placed = onDevice(tensors, device);
   const std::vector<int64_t> shape = catShape(placed, dim);
+  // ATen's own checks: out may not overlap itself or any input (not even an empty one).
+  at::assert_no_internal_overlap(out);
+  for (const at::Tensor& t : placed) at::assert_no_overlap(out, t);
   checkCast(at::native::result_type(placed), out);
   at::native::resize_output(out, shape);
   const int64_t wrapped = shape.size() == 1 && shape[0] == 0 ? 0 : at::maybe_wrap_dim(dim, static_cast<int64_t>(shape.size()));
