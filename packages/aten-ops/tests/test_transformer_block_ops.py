@@ -220,3 +220,43 @@ def test_tril_in_every_form(diagonal):
         torch.testing.assert_close(result.cpu(), torch.tril(x, diagonal))
     with pytest.raises(RuntimeError, match="tril: input tensor must have at least 2 dimensions"):
         torch.tril(torch.ones(3).npu())
+
+
+def test_tanh_ge_and_gather_match_cpu():
+    x = torch.randn(3, 4)
+    index = torch.tensor([[0, 2], [1, 1], [3, 0]])
+    cpu = x.clone().requires_grad_()
+    on_npu = x.npu().requires_grad_()
+    with no_fallback():
+        result = torch.tanh(on_npu)
+        result.backward(torch.ones(3, 4).npu())
+        compared = x.npu() >= 0.1
+        gathered = torch.gather(x.npu(), 1, index.npu())
+    torch.tanh(cpu).backward(torch.ones(3, 4))
+    torch.testing.assert_close(result.cpu(), torch.tanh(x))
+    torch.testing.assert_close(on_npu.grad.cpu(), cpu.grad)
+    assert torch.equal(compared.cpu(), x >= 0.1)
+    torch.testing.assert_close(gathered.cpu(), torch.gather(x, 1, index))
+    for device in ("cpu", "npu"):
+        with pytest.raises(RuntimeError, match="gather\\(\\): Expected dtype int32/int64 for index"):
+            torch.gather(torch.ones(3, device=device), 0, torch.zeros(2, device=device))
+
+
+@pytest.mark.parametrize("affine", [True, False])
+def test_layer_norm_gradients_match_cpu(affine):
+    torch.manual_seed(0)
+    module = torch.nn.LayerNorm((4, 6), elementwise_affine=affine)
+    if affine:
+        torch.nn.init.normal_(module.weight)
+        torch.nn.init.normal_(module.bias)
+    on_npu = torch.nn.LayerNorm((4, 6), elementwise_affine=affine).npu()
+    on_npu.load_state_dict(module.state_dict())
+    x = torch.randn(3, 4, 6)
+    cpu_x, npu_x = x.clone().requires_grad_(), x.npu().requires_grad_()
+    grad = torch.randn(3, 4, 6)
+    with no_fallback():
+        on_npu(npu_x).backward(grad.npu())
+    module(cpu_x).backward(grad)
+    torch.testing.assert_close(npu_x.grad.cpu(), cpu_x.grad, atol=1e-5, rtol=1e-4)
+    for npu_parameter, cpu_parameter in zip(on_npu.parameters(), module.parameters()):
+        torch.testing.assert_close(npu_parameter.grad.cpu(), cpu_parameter.grad, atol=1e-5, rtol=1e-4)

@@ -77,13 +77,24 @@ def pair(build, attn_implementation: str):
     return model, on_npu
 
 
+# What still runs through the CPU fallback in these steps: advanced indexing (the padded batch's
+# masks), exact GELU (BERT), and the bookkeeping of transformers' varlen flash-attention path.
+NOT_NATIVE_YET = {
+    "aten::index.Tensor_out", "aten::gelu.out", "aten::gelu_backward.grad_input", "aten::_index_put_impl_",
+    "aten::cumsum.out", "aten::max", "aten::nonzero", "aten::triu.out",
+}  # fmt: skip
+
+
 @pytest.mark.parametrize("build,attn_implementation", MODELS, ids=[f"{b.__name__}-{a}" for b, a in MODELS])
 def test_every_gradient_equals_the_cpu(build, attn_implementation):
     model, on_npu = pair(build, attn_implementation)
     loss = model(**batch("cpu")).loss
+    before = dict(torch_npu._C._fallback_counts())
     npu_loss = on_npu(**batch("npu")).loss
     loss.backward()
     npu_loss.backward()
+    fell_back = {op for op, n in torch_npu._C._fallback_counts().items() if n > before.get(op, 0)}
+    assert fell_back <= NOT_NATIVE_YET, f"these operators fell back to the CPU: {fell_back - NOT_NATIVE_YET}"
     torch.testing.assert_close(npu_loss.cpu(), loss, atol=1e-5, rtol=1e-5)
     expected = dict(model.named_parameters())
     actual = dict(on_npu.named_parameters())

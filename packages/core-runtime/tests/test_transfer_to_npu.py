@@ -38,3 +38,17 @@ def test_paths_and_other_strings_are_not_devices():
     result = run_python(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "init_process_group"
+
+
+def test_the_cuda_profiler_activity_profiles_the_npu():
+    code = (
+        "import torch, torch_npu.contrib.transfer_to_npu; from torch.profiler import ProfilerActivity as A; "
+        "p = torch.profiler.profile(activities=[A.CPU, A.CUDA]); "
+        "assert A.PrivateUse1 in p.activities and A.CUDA not in p.activities, p.activities; "
+        "x = torch.randn(8, 8, device='cuda')\n"
+        "with p:\n    (x @ x).sum().item()\n"
+        "print(len(p.events()) > 0)"
+    )
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("True")

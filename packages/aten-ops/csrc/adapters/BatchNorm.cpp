@@ -1,5 +1,6 @@
 // Batch normalization, forward and backward, in every ATen spelling that
-// training and evaluation reach: one aclnn operator pair serves them all.
+// training and evaluation reach: one aclnn operator pair serves them all;
+// and layer normalization's backward (its forward is ATen's composite).
 #include <ATen/OpMathType.h>
 #include <ATen/ops/empty.h>
 #include <torch/library.h>
@@ -72,9 +73,26 @@ Normalized newBackward(const at::Tensor& grad_out, const at::Tensor& input, cons
                   output_mask);
 }
 
+Normalized layerNormBackward(const at::Tensor& grad_out, const at::Tensor& input, c10::IntArrayRef normalized_shape,
+                             const at::Tensor& mean, const at::Tensor& rstd, const std::optional<at::Tensor>& weight,
+                             const std::optional<at::Tensor>& bias, std::array<bool, 3> output_mask) {
+  const npu::NPUGuard guard(commonDevice({grad_out, input, mean, rstd}));
+  const auto parameter = [&](const std::optional<at::Tensor>& given) {
+    return given.has_value() && given->defined() ? at::empty(given->sizes(), given->options())
+                                                 : at::empty(normalized_shape, input.options());
+  };
+  at::Tensor grad_input = output_mask[0] ? at::empty(input.sizes(), input.options()) : at::Tensor();
+  at::Tensor grad_weight = output_mask[1] ? parameter(weight) : at::Tensor();
+  at::Tensor grad_bias = output_mask[2] ? parameter(bias) : at::Tensor();
+  aclnn::LayerNormBackward(grad_out, input, normalized_shape, mean, rstd, weight, bias, output_mask, grad_input,
+                           grad_weight, grad_bias);
+  return {grad_input, grad_weight, grad_bias};
+}
+
 }  // namespace
 
 TORCH_LIBRARY_IMPL(aten, PrivateUse1, m) {
+  m.impl("native_layer_norm_backward", TORCH_FN(layerNormBackward));
   m.impl("native_batch_norm", TORCH_FN(batchNorm));
   m.impl("_native_batch_norm_legit", TORCH_FN(legit));
   m.impl("_native_batch_norm_legit.no_stats", TORCH_FN(legitNoStats));

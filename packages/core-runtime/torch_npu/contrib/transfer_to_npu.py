@@ -5,7 +5,8 @@ After ``import torch_npu.contrib.transfer_to_npu``: ``torch.cuda.*`` is ``torch.
 ``Module.to``, ``torch.load(map_location=...)``, autocast, ``GradScaler`` and
 ``torch.Generator`` mean npu; ``Tensor.cuda()``/``Module.cuda()`` move to npu and
 ``Tensor.is_cuda`` is true for npu tensors; the ``nccl`` backend of ``torch.distributed`` is
-``hccl``. It warns once that it is active. Importing it twice changes nothing more.
+``hccl``; ``torch.profiler``'s CUDA activity is the npu's (PrivateUse1). It warns once that it
+is active. Importing it twice changes nothing more.
 """
 
 from __future__ import annotations
@@ -114,6 +115,23 @@ def _patch_distributed() -> None:
             setattr(torch.distributed, name, hccl_for_nccl(original))
 
 
+def _patch_profiler() -> None:
+    profile = torch.profiler.profile
+    original = profile.__init__
+    if getattr(original, "_transfer_to_npu", False):
+        return
+    activity = torch.profiler.ProfilerActivity
+
+    @functools.wraps(original)
+    def init(self, *args, activities=None, **kwargs):
+        if activities is not None:
+            activities = [activity.PrivateUse1 if a == activity.CUDA else a for a in activities]
+        original(self, *args, activities=activities, **kwargs)
+
+    init._transfer_to_npu = True
+    profile.__init__ = init
+
+
 def _activate() -> None:
     if getattr(torch.cuda, "_transfer_to_npu_active", False):
         return
@@ -121,10 +139,11 @@ def _activate() -> None:
     _patch_tensors_and_modules()
     _patch_amp_and_generators()
     _patch_distributed()
+    _patch_profiler()
     torch.cuda._transfer_to_npu_active = True
     warnings.warn(
-        "torch_npu.contrib.transfer_to_npu is active: CUDA devices, torch.cuda and the nccl backend now mean "
-        "npu, torch.npu and hccl",
+        "torch_npu.contrib.transfer_to_npu is active: CUDA devices, torch.cuda, the nccl backend and the CUDA "
+        "profiler activity now mean npu, torch.npu, hccl and PrivateUse1",
         RuntimeWarning,
         stacklevel=3,
     )
