@@ -21,38 +21,12 @@ namespace {
 // A 1-D tensor with no elements: cat skips it, whatever the other shapes (ATen's legacy rule).
 bool isSkipped(const at::Tensor& t) { return t.dim() == 1 && t.size(0) == 0; }
 
-std::vector<int64_t> catShape(const std::vector<at::Tensor>& tensors, int64_t dim) {
-  TORCH_CHECK(!tensors.empty(), "torch.cat(): expected a non-empty list of Tensors");
-  const at::Tensor* first = nullptr;
-  for (const at::Tensor& t : tensors) {
-    TORCH_CHECK(t.dim() > 0, "zero-dimensional tensor (at position ", &t - tensors.data(),
-                ") cannot be concatenated");
-    if (first == nullptr && !isSkipped(t)) first = &t;
-  }
-  if (first == nullptr) return {0};
-  const int64_t wrapped = at::maybe_wrap_dim(dim, first->dim());
-  std::vector<int64_t> shape(first->sizes().begin(), first->sizes().end());
-  shape[wrapped] = 0;
-  for (size_t i = 0; i < tensors.size(); ++i) {
-    const at::Tensor& t = tensors[i];
-    if (isSkipped(t)) continue;
-    TORCH_CHECK(t.dim() == first->dim(), "Tensors must have same number of dimensions: got ", first->dim(),
-                " and ", t.dim());
-    for (int64_t d = 0; d < t.dim(); ++d) {
-      TORCH_CHECK(d == wrapped || t.size(d) == first->size(d), "Sizes of tensors must match except in dimension ",
-                  wrapped, ". Expected size ", first->size(d), " but got size ", t.size(d), " for tensor number ", i,
-                  " in the list.");
-    }
-    shape[wrapped] += t.size(wrapped);
-  }
-  return shape;
-}
-
-std::vector<at::Tensor> onDevice(const at::ITensorListRef& tensors, c10::Device device) {
-  std::vector<at::Tensor> placed;
-  for (const at::Tensor& t : tensors) placed.push_back(torch_npu::ops::onDevice(t, device));
-  return placed;
-}
+// The tensors of a cat on their NPU, with the result's shape and the dimension they join along.
+struct Concatenation {
+  std::vector<at::Tensor> tensors;
+  std::vector<int64_t> shape;
+  int64_t dim = 0;
+};
 
 c10::Device listDevice(const at::ITensorListRef& tensors) {
   std::optional<c10::Device> device;
@@ -67,28 +41,60 @@ c10::Device listDevice(const at::ITensorListRef& tensors) {
   return *device;
 }
 
+// Places the tensors on `device` and works out the result as ATen does, with its messages.
+Concatenation concatenation(const at::ITensorListRef& given, int64_t dim, c10::Device device) {
+  Concatenation result;
+  for (const at::Tensor& t : given) result.tensors.push_back(onDevice(t, device));
+  const std::vector<at::Tensor>& tensors = result.tensors;
+  TORCH_CHECK(!tensors.empty(), "torch.cat(): expected a non-empty list of Tensors");
+  const at::Tensor* first = nullptr;
+  for (const at::Tensor& t : tensors) {
+    TORCH_CHECK(t.dim() > 0, "zero-dimensional tensor (at position ", &t - tensors.data(),
+                ") cannot be concatenated");
+    if (first == nullptr && !isSkipped(t)) first = &t;
+  }
+  if (first == nullptr) {
+    result.shape = {0};
+    return result;
+  }
+  result.dim = at::maybe_wrap_dim(dim, first->dim());
+  result.shape.assign(first->sizes().begin(), first->sizes().end());
+  result.shape[result.dim] = 0;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const at::Tensor& t = tensors[i];
+    if (isSkipped(t)) continue;
+    TORCH_CHECK(t.dim() == first->dim(), "Tensors must have same number of dimensions: got ", first->dim(),
+                " and ", t.dim());
+    for (int64_t d = 0; d < t.dim(); ++d) {
+      TORCH_CHECK(d == result.dim || t.size(d) == first->size(d),
+                  "Sizes of tensors must match except in dimension ", result.dim, ". Expected size ",
+                  first->size(d), " but got size ", t.size(d), " for tensor number ", i, " in the list.");
+    }
+    result.shape[result.dim] += t.size(result.dim);
+  }
+  return result;
+}
+
 at::Tensor& cat_out(const at::ITensorListRef& tensors, int64_t dim, at::Tensor& out) {
   const c10::Device device = listDevice(tensors);
   const npu::NPUGuard guard(device);
-  const std::vector<at::Tensor> placed = onDevice(tensors, device);
-  const std::vector<int64_t> shape = catShape(placed, dim);
+  const Concatenation cat = concatenation(tensors, dim, device);
   // ATen's own checks: out may not overlap itself or any input (not even an empty one).
   at::assert_no_internal_overlap(out);
-  for (const at::Tensor& t : placed) at::assert_no_overlap(out, t);
-  checkCast(at::native::result_type(placed), out);
-  at::native::resize_output(out, shape);
-  const int64_t wrapped = shape.size() == 1 && shape[0] == 0 ? 0 : at::maybe_wrap_dim(dim, static_cast<int64_t>(shape.size()));
-  aclnn::Cat(placed, wrapped, out);
+  for (const at::Tensor& t : cat.tensors) at::assert_no_overlap(out, t);
+  checkCast(at::native::result_type(cat.tensors), out);
+  at::native::resize_output(out, cat.shape);
+  aclnn::Cat(cat.tensors, cat.dim, out);
   return out;
 }
 
 at::Tensor cat(const at::ITensorListRef& tensors, int64_t dim) {
   const c10::Device device = listDevice(tensors);
   const npu::NPUGuard guard(device);
-  const std::vector<at::Tensor> placed = onDevice(tensors, device);
-  at::Tensor out = at::empty(catShape(placed, dim), placed.front().options().dtype(at::native::result_type(placed)));
-  const int64_t wrapped = out.dim() == 1 && out.size(0) == 0 ? 0 : at::maybe_wrap_dim(dim, out.dim());
-  aclnn::Cat(placed, wrapped, out);
+  const Concatenation cat = concatenation(tensors, dim, device);
+  at::Tensor out =
+      at::empty(cat.shape, cat.tensors.front().options().dtype(at::native::result_type(cat.tensors)));
+  aclnn::Cat(cat.tensors, cat.dim, out);
   return out;
 }
 
