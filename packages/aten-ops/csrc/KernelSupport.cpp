@@ -1,11 +1,12 @@
 #include "KernelSupport.h"
 
-#include <ATen/EmptyTensor.h>
 #include <ATen/ExpandUtils.h>
 #include <ATen/WrapDimUtils.h>
 #include <ATen/ops/empty.h>
+#include <ATen/native/Gelu.h>
 #include <ATen/native/TypeProperties.h>
 
+#include "npu/NPUEmptyTensor.h"
 #include "npu/NPUGenerator.h"
 
 namespace torch_npu::ops {
@@ -86,8 +87,7 @@ at::Tensor pointwiseOutput(TensorRefs tensors, at::ScalarType dtype) {
   // Allocated directly (the caller holds the device guard): this is on every
   // operator's path, and the dispatcher round trip of at::empty costs as much
   // as the rest of the launch.
-  return at::detail::empty_generic(broadcastShape(tensors), c10::GetAllocator(c10::DeviceType::PrivateUse1),
-                                   c10::DispatchKeySet(c10::DispatchKey::PrivateUse1), dtype, std::nullopt);
+  return npu::empty_npu(broadcastShape(tensors), dtype);
 }
 
 c10::SmallVector<int64_t, 5> indexSelectShape(const at::Tensor& self, int64_t dim, const at::Tensor& index) {
@@ -95,6 +95,15 @@ c10::SmallVector<int64_t, 5> indexSelectShape(const at::Tensor& self, int64_t di
   const int64_t wrapped = at::maybe_wrap_dim(dim, self.dim());
   if (!shape.empty()) shape[wrapped] = index.numel();
   return shape;
+}
+
+int64_t geluApproximateMode(c10::string_view approximate) {
+  return at::native::get_gelutype_enum(approximate) == at::native::GeluType::Tanh ? 1 : 0;
+}
+
+std::string checkedGeluApproximate(c10::string_view approximate) {
+  at::native::get_gelutype_enum(approximate);
+  return std::string(approximate);
 }
 
 std::pair<int64_t, int64_t> reservePhilox(const std::optional<at::Generator>& generator, c10::Device device,

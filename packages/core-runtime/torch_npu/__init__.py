@@ -39,6 +39,10 @@ def _register_backend() -> None:
 
 _register_backend()
 
+from torch_npu import _format  # noqa: E402
+
+_format._install()
+
 
 def _load_operator_layer() -> None:
     # The operator layer is its own wheel (torch-npu-ops); without it every

@@ -1,8 +1,7 @@
 // empty and empty_strided: the factories every other op builds on.
-#include <ATen/EmptyTensor.h>
-#include <c10/core/Allocator.h>
 #include <torch/library.h>
 
+#include "npu/NPUEmptyTensor.h"
 #include "npu/NPUFunctions.h"
 #include "npu/NPUGuardImpl.h"
 
@@ -22,9 +21,7 @@ at::Tensor empty_memory_format(c10::IntArrayRef size, std::optional<at::ScalarTy
                                std::optional<bool> pin_memory, std::optional<at::MemoryFormat> memory_format) {
   TORCH_CHECK(!pin_memory.value_or(false), "Only dense CPU tensors can be pinned");
   const npu::NPUGuard guard(deviceOf(device));
-  return at::detail::empty_generic(size, c10::GetAllocator(c10::DeviceType::PrivateUse1),
-                                   c10::DispatchKeySet(c10::DispatchKey::PrivateUse1),
-                                   c10::dtype_or_default(dtype), memory_format);
+  return npu::empty_npu(size, c10::dtype_or_default(dtype), memory_format);
 }
 
 at::Tensor empty_strided(c10::IntArrayRef size, c10::IntArrayRef stride, std::optional<at::ScalarType> dtype,
@@ -32,9 +29,7 @@ at::Tensor empty_strided(c10::IntArrayRef size, c10::IntArrayRef stride, std::op
                          std::optional<bool> pin_memory) {
   TORCH_CHECK(!pin_memory.value_or(false), "Only dense CPU tensors can be pinned");
   const npu::NPUGuard guard(deviceOf(device));
-  return at::detail::empty_strided_generic(size, stride, c10::GetAllocator(c10::DeviceType::PrivateUse1),
-                                           c10::DispatchKeySet(c10::DispatchKey::PrivateUse1),
-                                           c10::dtype_or_default(dtype));
+  return npu::empty_strided_npu(size, stride, c10::dtype_or_default(dtype));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <torch/library.h>
 
 #include "npu/NPUGuardImpl.h"
+#include "npu/NPUStorageImpl.h"
 
 namespace torch_npu::aten {
 namespace {
@@ -69,8 +70,7 @@ at::Tensor& set_source_tensor(at::Tensor& self, const at::Tensor& source) {
 }
 
 at::Tensor& set_empty(at::Tensor& self) {
-  at::Storage storage(at::Storage::use_byte_size_t(), 0, c10::GetAllocator(c10::DeviceType::PrivateUse1), true);
-  return set_storage(self, std::move(storage), 0, {0}, {});
+  return set_storage(self, at::Storage(npu::make_storage(0, ACL_FORMAT_ND)), 0, {0}, {});
 }
 
 }  // namespace
