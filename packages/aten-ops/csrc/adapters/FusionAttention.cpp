@@ -11,6 +11,8 @@
 #include <tuple>
 #include <vector>
 
+#include "adapters/FusionAttention.h"
+
 #include "AclnnCallers.h"
 #include "KernelSupport.h"
 #include "aclnn/aclnn_random.h"
@@ -118,7 +120,7 @@ std::optional<at::Tensor> dropMask(const at::Tensor& query, int64_t scores, doub
   return mask;
 }
 
-using AttentionResult = std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, int64_t, int64_t, int64_t>;
+}  // namespace
 
 AttentionResult fusionAttention(const at::Tensor& query, const at::Tensor& key, const at::Tensor& value,
                                 int64_t head_num, c10::string_view input_layout,
@@ -201,8 +203,6 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> fusionAttentionGrad(
   }
   return {dq, dk, dv, dpse};
 }
-
-}  // namespace
 
 // The reference's schemas (op-plugin's npu_native_functions.yaml).
 TORCH_LIBRARY_FRAGMENT(npu, m) {
