@@ -8,6 +8,7 @@
 
 #include <initializer_list>
 #include <optional>
+#include <string>
 #include <utility>
 
 namespace torch_npu::ops {
@@ -41,6 +42,11 @@ at::Tensor pointwiseOutput(TensorRefs tensors, at::ScalarType dtype);
 
 // index_select's result shape: self's with `dim` as long as `index` (checked and wrapped as ATen does).
 c10::SmallVector<int64_t, 5> indexSelectShape(const at::Tensor& self, int64_t dim, const at::Tensor& index);
+
+// gelu's approximate argument checked as ATen does, as aclnnGeluV2's mode (0 none, 1 tanh)
+// and as aclnnGeluBackwardV2's string.
+int64_t geluApproximateMode(c10::string_view approximate);
+std::string checkedGeluApproximate(c10::string_view approximate);
 
 // The (seed, offset) of the Philox stream at which `count` random numbers
 // start for a tensor on `device`, reserved from `generator` (by default the

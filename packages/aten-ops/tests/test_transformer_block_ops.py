@@ -260,3 +260,31 @@ def test_layer_norm_gradients_match_cpu(affine):
     torch.testing.assert_close(npu_x.grad.cpu(), cpu_x.grad, atol=1e-5, rtol=1e-4)
     for npu_parameter, cpu_parameter in zip(on_npu.parameters(), module.parameters()):
         torch.testing.assert_close(npu_parameter.grad.cpu(), cpu_parameter.grad, atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_gelu_in_both_forms_and_its_gradient_match_cpu(approximate, dtype):
+    x = torch.randn(4, 9).to(dtype)
+    grad = torch.randn(4, 9).to(dtype)
+    cpu = x.clone().requires_grad_()
+    on_npu = x.npu().requires_grad_()
+    with no_fallback():
+        result = F.gelu(on_npu, approximate=approximate)
+        result.backward(grad.npu())
+        in_place = x.npu()
+        F.gelu(in_place, approximate=approximate).sum()  # the functional form leaves its input alone
+        torch.ops.aten.gelu_(in_place, approximate=approximate)
+    expected = F.gelu(cpu, approximate=approximate)
+    expected.backward(grad)
+    torch.testing.assert_close(result.cpu(), expected)
+    torch.testing.assert_close(in_place.cpu(), expected.detach())
+    torch.testing.assert_close(on_npu.grad.cpu(), cpu.grad)
+
+
+def test_gelu_refuses_what_the_cpu_refuses():
+    for device in ("cpu", "npu"):
+        with pytest.raises(NotImplementedError, match="\"GeluKernelImpl\" not implemented for 'Long'"):
+            F.gelu(torch.arange(3, device=device))
+        with pytest.raises(RuntimeError, match="approximate argument must be either none or tanh"):
+            F.gelu(torch.ones(3, device=device), approximate="erf")

@@ -80,8 +80,7 @@ def pair(build, attn_implementation: str):
 # What still runs through the CPU fallback in these steps: advanced indexing (the padded batch's
 # masks), exact GELU (BERT), and the bookkeeping of transformers' varlen flash-attention path.
 NOT_NATIVE_YET = {
-    "aten::index.Tensor_out", "aten::gelu.out", "aten::gelu_backward.grad_input", "aten::_index_put_impl_",
-    "aten::cumsum.out", "aten::max", "aten::nonzero", "aten::triu.out",
+    "aten::_index_put_impl_", "aten::nonzero",
 }  # fmt: skip
 
 

@@ -73,6 +73,48 @@ ACL_FUNC_VISIBILITY aclnnStatus aclnnSiluBackwardGetWorkspaceSize(const aclTenso
 ACL_FUNC_VISIBILITY aclnnStatus aclnnSiluBackward(void* workspace, uint64_t workspaceSize,
                                                   aclOpExecutor* executor, aclrtStream stream);
 
+// y = gelu(x): approximate 0 is the erf form, 1 the tanh form.
+// (CANN 8.5 ops-nn, activation/gelu_v2/docs/aclnnGeluV2.md; CANN declares the
+// stream `const aclrtStream`, the same function type.)
+ACL_FUNC_VISIBILITY aclnnStatus aclnnGeluV2GetWorkspaceSize(const aclTensor* x, int64_t approximate, aclTensor* y,
+                                                            uint64_t* workspaceSize, aclOpExecutor** executor);
+ACL_FUNC_VISIBILITY aclnnStatus aclnnGeluV2(void* workspace, uint64_t workspaceSize, aclOpExecutor* executor,
+                                            aclrtStream stream);
+
+// gradInput = the gradient of gelu at self; approximate is "none" or "tanh".
+// (activation/gelu_grad_v2/docs/aclnnGeluBackwardV2.md.)
+ACL_FUNC_VISIBILITY aclnnStatus aclnnGeluBackwardV2GetWorkspaceSize(const aclTensor* gradOutput,
+                                                                    const aclTensor* self, char* approximate,
+                                                                    aclTensor* gradInput, uint64_t* workspaceSize,
+                                                                    aclOpExecutor** executor);
+ACL_FUNC_VISIBILITY aclnnStatus aclnnGeluBackwardV2(void* workspace, uint64_t workspaceSize, aclOpExecutor* executor,
+                                                    aclrtStream stream);
+
+// out = self / (1 + exp(-1.702 * self)).
+// (activation/fast_gelu/docs/aclnnFastGelu.md.)
+ACL_FUNC_VISIBILITY aclnnStatus aclnnFastGeluGetWorkspaceSize(const aclTensor* self, aclTensor* out,
+                                                              uint64_t* workspaceSize, aclOpExecutor** executor);
+ACL_FUNC_VISIBILITY aclnnStatus aclnnFastGelu(void* workspace, uint64_t workspaceSize, aclOpExecutor* executor,
+                                              aclrtStream stream);
+
+// gradInput = the gradient of aclnnFastGelu at self.
+// (activation/fast_gelu_grad/docs/aclnnFastGeluBackward.md.)
+ACL_FUNC_VISIBILITY aclnnStatus aclnnFastGeluBackwardGetWorkspaceSize(const aclTensor* gradOutput,
+                                                                      const aclTensor* self, aclTensor* gradInput,
+                                                                      uint64_t* workspaceSize,
+                                                                      aclOpExecutor** executor);
+ACL_FUNC_VISIBILITY aclnnStatus aclnnFastGeluBackward(void* workspace, uint64_t workspaceSize,
+                                                      aclOpExecutor* executor, aclrtStream stream);
+
+// out = gelu(A) * B, where A and B are the halves of input's last dimension;
+// approximateOptional is "none" (or null) or "tanh". CANN declares out const.
+// (activation/gelu_mul/docs/aclnnGeluMul.md.)
+ACL_FUNC_VISIBILITY aclnnStatus aclnnGeluMulGetWorkspaceSize(const aclTensor* input, char* approximateOptional,
+                                                             const aclTensor* out, uint64_t* workspaceSize,
+                                                             aclOpExecutor** executor);
+ACL_FUNC_VISIBILITY aclnnStatus aclnnGeluMul(void* workspace, uint64_t workspaceSize, aclOpExecutor* executor,
+                                             aclrtStream stream);
+
 // out = softmax(self, dim).
 ACL_FUNC_VISIBILITY aclnnStatus aclnnSoftmaxGetWorkspaceSize(const aclTensor* self, int64_t dim, aclTensor* out,
                                                              uint64_t* workspaceSize, aclOpExecutor** executor);

@@ -87,6 +87,35 @@ ACL_FUNC_VISIBILITY aclnnStatus aclnnRmsNormGradGetWorkspaceSize(const aclTensor
 ACL_FUNC_VISIBILITY aclnnStatus aclnnRmsNormGrad(void* workspace, uint64_t workspaceSize, aclOpExecutor* executor,
                                                  aclrtStream stream);
 
+// The RMS normalization of x = x1 + x2 (yOut), with its rstd (float) and the sum itself (xOut).
+// (CANN 8.5 ops-nn, norm/add_rms_norm/docs/aclnnAddRmsNorm.md.)
+ACL_FUNC_VISIBILITY aclnnStatus aclnnAddRmsNormGetWorkspaceSize(const aclTensor* x1, const aclTensor* x2,
+                                                                const aclTensor* gamma, double epsilon,
+                                                                aclTensor* yOut, aclTensor* rstdOut, aclTensor* xOut,
+                                                                uint64_t* workspaceSize, aclOpExecutor** executor);
+ACL_FUNC_VISIBILITY aclnnStatus aclnnAddRmsNorm(void* workspace, uint64_t workspaceSize, aclOpExecutor* executor,
+                                                aclrtStream stream);
+
+// out = x * cos + rotate(x) * sin; mode 0 rotates the halves of the last dimension
+// (half), 1 its pairs (interleave), 2 quarter, 3 interleave-half.
+// (CANN 8.5 ops-transformer, posembedding/rotary_position_embedding/docs/aclnnRotaryPositionEmbedding.md.)
+ACL_FUNC_VISIBILITY aclnnStatus aclnnRotaryPositionEmbeddingGetWorkspaceSize(const aclTensor* x, const aclTensor* cos,
+                                                                             const aclTensor* sin, int64_t mode,
+                                                                             aclTensor* out, uint64_t* workspaceSize,
+                                                                             aclOpExecutor** executor);
+ACL_FUNC_VISIBILITY aclnnStatus aclnnRotaryPositionEmbedding(void* workspace, uint64_t workspaceSize,
+                                                             aclOpExecutor* executor, aclrtStream stream);
+
+// The gradients of aclnnRotaryPositionEmbedding for x, cos and sin; without xOptional,
+// dcosOut and dsinOut are not written. CANN declares the outputs const.
+// (rotary_position_embedding_grad/docs/aclnnRotaryPositionEmbeddingGrad.md.)
+ACL_FUNC_VISIBILITY aclnnStatus aclnnRotaryPositionEmbeddingGradGetWorkspaceSize(
+    const aclTensor* dy, const aclTensor* cos, const aclTensor* sin, const aclTensor* xOptional, int64_t mode,
+    const aclTensor* dxOut, const aclTensor* dcosOut, const aclTensor* dsinOut, uint64_t* workspaceSize,
+    aclOpExecutor** executor);
+ACL_FUNC_VISIBILITY aclnnStatus aclnnRotaryPositionEmbeddingGrad(void* workspace, uint64_t workspaceSize,
+                                                                 aclOpExecutor* executor, aclrtStream stream);
+
 // out = silu(A) * B, where A and B are the halves of x along dim.
 ACL_FUNC_VISIBILITY aclnnStatus aclnnSwiGluGetWorkspaceSize(const aclTensor* x, int64_t dim, const aclTensor* out,
                                                             uint64_t* workspaceSize, aclOpExecutor** executor);
