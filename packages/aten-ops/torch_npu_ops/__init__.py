@@ -22,12 +22,14 @@ _LIBRARY = ctypes.CDLL(str(pathlib.Path(__file__).parent / "lib" / "libtorch_npu
 
 import torch  # noqa: E402
 
-from torch_npu_ops import fused_layers, fusion_attention  # noqa: E402,F401  (shapes and autograd of the custom operators)
+# The shapes and autograd of the custom operators.
+from torch_npu_ops import fused_layers, fusion_attention, moe, quantization  # noqa: E402,F401
 
 # The reference's custom operators, as torch_npu exposes them.
 CUSTOM_OPERATORS: tuple[str, ...] = (
     "npu_fusion_attention", "npu_fusion_attention_grad", "npu_rms_norm", "npu_rms_norm_backward", "npu_swiglu",
-    "npu_swiglu_backward",
+    "npu_swiglu_backward", "npu_moe_gating_top_k_softmax", "npu_moe_init_routing", "npu_moe_finalize_routing",
+    "npu_dynamic_quant",
 )  # fmt: skip
 
 

@@ -21,5 +21,6 @@
 #include "npu_sim_aclnn/dtype.h"
 #include "npu_sim_aclnn/executor.h"
 #include "npu_sim_aclnn/flash_attention.h"
+#include "npu_sim_aclnn/moe.h"
 #include "npu_sim_aclnn/normalized_dims.h"
 #include "npu_sim_aclnn/to_aten.h"
