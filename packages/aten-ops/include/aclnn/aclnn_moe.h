@@ -1,10 +1,11 @@
 // The aclnn operators of CANN's mixture-of-experts family that the operator
-// layer calls: the gating softmax with its top-k, and the routing of tokens to
-// their experts and back.
+// layer calls: the gating softmax with its top-k, the routing of tokens to
+// their experts and back, and the experts' grouped matmul.
 //
 // Declared from CANN's documented prototypes, as aclnn_math.h is (the
-// aclnnMoe* pages of the CANN 8.2.RC1 operator API reference). CANN declares
-// the written tensors const. NUM_ROWS is the number of tokens, K the experts
+// aclnnMoe* and aclnnGroupedMatmulV4 pages of the CANN 8.2.RC1 operator API
+// reference). CANN declares the written tensors const, except the lists of
+// aclnnGroupedMatmulV4. NUM_ROWS is the number of tokens, K the experts
 // each token is routed to, E the number of experts, H the hidden size.
 #pragma once
 
@@ -43,6 +44,24 @@ ACL_FUNC_VISIBILITY aclnnStatus aclnnMoeFinalizeRoutingGetWorkspaceSize(
     const aclTensor* out, uint64_t* workspaceSize, aclOpExecutor** executor);
 ACL_FUNC_VISIBILITY aclnnStatus aclnnMoeFinalizeRouting(void* workspace, uint64_t workspaceSize,
                                                         aclOpExecutor* executor, aclrtStream stream);
+
+// y_i = x_i @ weight_i + bias_i for each group i, the quantized forms scaled
+// by the scale/offset lists, with an optional activation (actType). groupType
+// -1: the groups are the list elements; 0: x is split along M, 2: along K,
+// at the ends (groupListType 0) or by the sizes (1) in groupListOptional.
+// splitItem 0/1: one output per group; 2/3: one output, the groups' rows
+// concatenated.
+ACL_FUNC_VISIBILITY aclnnStatus aclnnGroupedMatmulV4GetWorkspaceSize(
+    const aclTensorList* x, const aclTensorList* weight, const aclTensorList* biasOptional,
+    const aclTensorList* scaleOptional, const aclTensorList* offsetOptional,
+    const aclTensorList* antiquantScaleOptional, const aclTensorList* antiquantOffsetOptional,
+    const aclTensorList* perTokenScaleOptional, const aclTensor* groupListOptional,
+    const aclTensorList* activationInputOptional, const aclTensorList* activationQuantScaleOptional,
+    const aclTensorList* activationQuantOffsetOptional, int64_t splitItem, int64_t groupType, int64_t groupListType,
+    int64_t actType, aclTensorList* out, aclTensorList* activationFeatureOutOptional,
+    aclTensorList* dynQuantScaleOutOptional, uint64_t* workspaceSize, aclOpExecutor** executor);
+ACL_FUNC_VISIBILITY aclnnStatus aclnnGroupedMatmulV4(void* workspace, uint64_t workspaceSize,
+                                                     aclOpExecutor* executor, aclrtStream stream);
 
 #ifdef __cplusplus
 }

@@ -21,6 +21,7 @@
 #include "npu_sim_aclnn/dtype.h"
 #include "npu_sim_aclnn/executor.h"
 #include "npu_sim_aclnn/flash_attention.h"
+#include "npu_sim_aclnn/grouped_matmul.h"
 #include "npu_sim_aclnn/moe.h"
 #include "npu_sim_aclnn/normalized_dims.h"
 #include "npu_sim_aclnn/to_aten.h"
