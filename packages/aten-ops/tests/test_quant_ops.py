@@ -10,6 +10,12 @@ from torch._subclasses.fake_tensor import FakeTensorMode
 from fallback_guard import no_fallback
 
 
+@pytest.fixture(autouse=True)
+def _seeded():
+    """The same random inputs on every run."""
+    torch.manual_seed(0)
+
+
 def dynamic_quant(x, smooth_scales):
     scaled = x.float() * smooth_scales.float() if smooth_scales is not None else x.float()
     scale = scaled.abs().amax(-1, keepdim=True) / 127

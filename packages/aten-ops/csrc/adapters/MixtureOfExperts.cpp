@@ -57,8 +57,8 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> moeGatingTopKSoftmax(const at::Te
   at::Tensor y = at::empty(shape, x.options());
   at::Tensor expert_idx = at::empty(shape, x.options().dtype(at::kInt));
   at::Tensor row_idx = at::empty(shape, x.options().dtype(at::kInt));
-  // Nothing to choose from or to choose: the outputs are empty.
-  if (y.numel() == 0 || x.numel() == 0) return {y, expert_idx, row_idx};
+  // No rows, or k = 0 (also all k allows when there are no experts): nothing to choose.
+  if (y.numel() == 0) return {y, expert_idx, row_idx};
   aclnn::MoeGatingTopKSoftmax(x, finished, k, y, expert_idx, row_idx);
   return {y, expert_idx, row_idx};
 }
