@@ -1,6 +1,8 @@
-"""torch_npu.npu_dynamic_quant against the reference's documented per-token formula on the CPU
-(scale = row_max(|x * smooth_scales|) / 127, y = round(x * smooth_scales / scale)), in float16 and
-bfloat16; FakeTensor shapes; the modes not supported yet and bad input raise at the call."""
+"""torch_npu.npu_dynamic_quant and npu_quant_matmul against the reference's documented formulas on
+the CPU: per-token quantization (scale = row_max(|x * smooth_scales|) / 127, y = round(x *
+smooth_scales / scale)) in float16 and bfloat16, and the dequantized int8 product ((x1 @ x2 [+ int32
+bias]) * scale [* pertoken_scale] [+ float bias]) to bfloat16/float16; the two chained (W8A8);
+FakeTensor shapes; the modes not supported yet and bad input raise at the call."""
 
 import pytest
 import torch
@@ -72,3 +74,100 @@ def test_unsupported_modes_and_bad_arguments_raise_at_the_call():
         torch_npu.npu_dynamic_quant(x, smooth_scales=torch.ones(4, dtype=torch.float16).npu())
     with pytest.raises(RuntimeError, match="smooth_scales must have input's dtype"):
         torch_npu.npu_dynamic_quant(x, smooth_scales=torch.ones(8).npu())
+
+
+def quant_matmul(x1, x2, scale, pertoken_scale=None, bias=None):
+    """(x1 @ x2 [+ int32 bias]) * scale [* pertoken_scale per row] [+ float bias], from the int products."""
+    product = x1.long() @ x2.long()
+    if bias is not None and bias.dtype == torch.int32:
+        product = product + bias
+    y = product.float() * scale.float()
+    if pertoken_scale is not None:
+        y = y * pertoken_scale.unsqueeze(-1)
+    if bias is not None and bias.dtype != torch.int32:
+        y = y + bias.float()
+    return y
+
+
+def int8(*shape):
+    return torch.randint(-128, 128, shape, dtype=torch.int8)
+
+
+@pytest.mark.parametrize("scale_shape", [(1,), (6,)])
+@pytest.mark.parametrize("bias_dtype", [None, torch.int32, torch.bfloat16, torch.float32])
+def test_quant_matmul_to_bfloat16_matches_the_formula(scale_shape, bias_dtype):
+    x1, x2 = int8(5, 16), int8(16, 6)
+    scale = torch.rand(scale_shape) / 100
+    bias = None
+    if bias_dtype == torch.int32:
+        bias = torch.randint(-50, 50, (6,), dtype=torch.int32)
+    elif bias_dtype is not None:
+        bias = torch.randn(6).to(bias_dtype)
+    with no_fallback():
+        out = torch_npu.npu_quant_matmul(
+            x1.npu(), x2.npu(), scale.npu(), bias=bias.npu() if bias is not None else None, output_dtype=torch.bfloat16
+        )
+    assert out.dtype == torch.bfloat16 and out.shape == (5, 6)
+    torch.testing.assert_close(out.cpu(), quant_matmul(x1, x2, scale, bias=bias).bfloat16())
+
+
+@pytest.mark.parametrize("output_dtype", [torch.float16, torch.bfloat16])
+def test_quant_matmul_with_a_per_token_scale(output_dtype):
+    x1, x2 = int8(2, 4, 8), int8(8, 3)
+    scale, pertoken = torch.rand(3) / 100, torch.rand(4)
+    with no_fallback():
+        out = torch_npu.npu_quant_matmul(x1.npu(), x2.npu(), scale.npu(), pertoken_scale=pertoken.npu(),
+                                         output_dtype=output_dtype)
+    assert out.dtype == output_dtype and out.shape == (2, 4, 3)
+    torch.testing.assert_close(out.cpu(), quant_matmul(x1, x2, scale, pertoken).to(output_dtype))
+
+
+def test_quant_matmul_reads_a_transposed_weight_view():
+    x1, weight = int8(3, 8), int8(5, 8)
+    scale = torch.rand(5)
+    out = torch_npu.npu_quant_matmul(x1.npu(), weight.npu().t(), scale.npu(), output_dtype=torch.bfloat16)
+    torch.testing.assert_close(out.cpu(), quant_matmul(x1, weight.t(), scale).bfloat16())
+
+
+def test_dynamic_quant_then_quant_matmul_approximates_the_float_matmul():
+    """W8A8: tokens quantized per row by npu_dynamic_quant, weights per column; the product dequantized."""
+    x = torch.randn(16, 64, dtype=torch.bfloat16)
+    w = torch.randn(64, 32)
+    w_scale = w.abs().amax(0) / 127
+    w_int8 = (w / w_scale).round().to(torch.int8)
+    with no_fallback():
+        x_int8, x_scale = torch_npu.npu_dynamic_quant(x.npu())
+        out = torch_npu.npu_quant_matmul(x_int8, w_int8.npu(), w_scale.npu(), pertoken_scale=x_scale,
+                                         output_dtype=torch.bfloat16)
+    expected = x.float() @ w
+    assert (out.cpu().float() - expected).abs().max() < 0.05 * expected.abs().max()
+
+
+def test_quant_matmul_shapes_under_fake_tensors():
+    with FakeTensorMode():
+        x1 = torch.empty(2, 5, 16, dtype=torch.int8, device="npu")
+        x2 = torch.empty(16, 6, dtype=torch.int8, device="npu")
+        out = torch_npu.npu_quant_matmul(x1, x2, torch.empty(6, device="npu"), output_dtype=torch.bfloat16)
+        assert out.shape == (2, 5, 6) and out.dtype == torch.bfloat16
+
+
+def test_quant_matmul_unsupported_modes_and_bad_arguments_raise_at_the_call():
+    x1, x2, scale = int8(4, 8).npu(), int8(8, 3).npu(), torch.ones(3).npu()
+    with pytest.raises(RuntimeError, match="output_dtype Char without pertoken_scale is not supported yet"):
+        torch_npu.npu_quant_matmul(x1, x2, scale)
+    with pytest.raises(RuntimeError, match="output_dtype Half without pertoken_scale is not supported yet"):
+        torch_npu.npu_quant_matmul(x1, x2, scale, output_dtype=torch.float16)
+    with pytest.raises(RuntimeError, match="a Long scale is not supported yet"):
+        torch_npu.npu_quant_matmul(x1, x2, scale.long(), output_dtype=torch.bfloat16)
+    with pytest.raises(RuntimeError, match="offset is not supported yet"):
+        torch_npu.npu_quant_matmul(x1, x2, scale, offset=scale, output_dtype=torch.bfloat16)
+    with pytest.raises(RuntimeError, match="group_sizes is not supported yet"):
+        torch_npu.npu_quant_matmul(x1, x2, scale, group_sizes=[1, 1, 8], output_dtype=torch.bfloat16)
+    with pytest.raises(RuntimeError, match="x1 and x2 must be int8"):
+        torch_npu.npu_quant_matmul(x1.float(), x2, scale, output_dtype=torch.bfloat16)
+    with pytest.raises(RuntimeError, match=r"x1's k \(8\) must equal x2's \(7\)"):
+        torch_npu.npu_quant_matmul(x1, int8(7, 3).npu(), scale, output_dtype=torch.bfloat16)
+    with pytest.raises(RuntimeError, match="scale must be 1-D of 1 or n = 3 elements"):
+        torch_npu.npu_quant_matmul(x1, x2, torch.ones(2).npu(), output_dtype=torch.bfloat16)
+    with pytest.raises(RuntimeError, match="pertoken_scale must be 1-D float32 of m = 4 elements"):
+        torch_npu.npu_quant_matmul(x1, x2, scale, pertoken_scale=torch.ones(3).npu(), output_dtype=torch.float16)

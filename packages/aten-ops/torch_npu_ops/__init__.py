@@ -29,7 +29,7 @@ from torch_npu_ops import fused_layers, fusion_attention, moe, quantization  # n
 CUSTOM_OPERATORS: tuple[str, ...] = (
     "npu_fusion_attention", "npu_fusion_attention_grad", "npu_rms_norm", "npu_rms_norm_backward", "npu_swiglu",
     "npu_swiglu_backward", "npu_moe_gating_top_k_softmax", "npu_moe_init_routing", "npu_moe_finalize_routing",
-    "npu_grouped_matmul", "npu_dynamic_quant",
+    "npu_grouped_matmul", "npu_dynamic_quant", "npu_quant_matmul",
 )  # fmt: skip
 
 

@@ -24,4 +24,5 @@
 #include "npu_sim_aclnn/grouped_matmul.h"
 #include "npu_sim_aclnn/moe.h"
 #include "npu_sim_aclnn/normalized_dims.h"
+#include "npu_sim_aclnn/quant_matmul.h"
 #include "npu_sim_aclnn/to_aten.h"
