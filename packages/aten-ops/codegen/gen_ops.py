@@ -53,6 +53,10 @@ PARAM_TYPES = {
     "Tensor!": ParamType("aclTensor*", "const at::Tensor&", "toAclTensor", simulator="describe", viewed=True),
     "Tensor!?": ParamType("aclTensor*", "const std::optional<at::Tensor>&", "toAclTensor", simulator="describe", viewed=True),
     "Tensor[]": ParamType("const aclTensorList*", "at::TensorList", "toAclTensorList", simulator="describe", viewed=True),
+    # Optional lists are null when absent; the simulator sees them empty.
+    "Tensor[]?": ParamType("const aclTensorList*", "const std::optional<at::TensorList>&", "toAclTensorList", simulator="describe", viewed=True),
+    "Tensor[]!": ParamType("aclTensorList*", "at::TensorList", "toAclTensorList", simulator="describe", viewed=True),
+    "Tensor[]!?": ParamType("aclTensorList*", "const std::optional<at::TensorList>&", "toAclTensorList", simulator="describe", viewed=True),
     "Scalar": ParamType("const aclScalar*", "const at::Scalar&", "toAclScalar", simulator="toAten"),
     "Scalar[]": ParamType("const aclScalarList*", "at::ArrayRef<at::Scalar>", "toAclScalarList", simulator="toAten"),
     "int[]": ParamType("const aclIntArray*", "at::IntArrayRef", "toAclIntArray", simulator="toAten"),

@@ -154,6 +154,10 @@ AclTensorList toAclTensorList(at::TensorList tensors) {
   return AclTensorList(create(elements.data(), elements.size()));
 }
 
+AclTensorList toAclTensorList(const std::optional<at::TensorList>& tensors) {
+  return tensors.has_value() ? toAclTensorList(*tensors) : AclTensorList(nullptr);
+}
+
 AclScalarList toAclScalarList(at::ArrayRef<at::Scalar> scalars) {
   static const auto create = TORCH_NPU_RESOLVE_ACLNN(aclCreateScalarList);
   std::vector<const aclScalar*> elements;

@@ -37,6 +37,8 @@ AclScalar toAclScalar(const at::Scalar& scalar);
 AclIntArray toAclIntArray(at::IntArrayRef values);
 AclBoolArray toAclBoolArray(at::ArrayRef<bool> values);
 AclTensorList toAclTensorList(at::TensorList tensors);
+// nullopt: a null list (CANN's optional list parameters).
+AclTensorList toAclTensorList(const std::optional<at::TensorList>& tensors);
 AclScalarList toAclScalarList(at::ArrayRef<at::Scalar> scalars);
 
 // The address of an aclnn or descriptor function of the loaded runtime:

@@ -28,6 +28,19 @@ c10::Device commonDevice(TensorRefs tensors) {
   return *device;
 }
 
+c10::Device operandsDevice(const char* op, at::ArrayRef<at::Tensor> operands) {
+  std::optional<c10::Device> device;
+  for (const at::Tensor& operand : operands) {
+    if (!operand.defined()) continue;
+    TORCH_CHECK(operand.is_privateuseone(), op, ": expected NPU tensors, got one on ", operand.device());
+    if (!device.has_value()) device = operand.device();
+    TORCH_CHECK(operand.device() == *device, op, ": expected all tensors on one NPU device, found ", *device,
+                " and ", operand.device());
+  }
+  TORCH_CHECK(device.has_value(), op, ": expected NPU tensor operands");
+  return *device;
+}
+
 at::Tensor onDevice(const at::Tensor& tensor, c10::Device device) {
   if (!tensor.defined()) {
     return tensor;

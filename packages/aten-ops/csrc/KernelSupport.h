@@ -18,6 +18,11 @@ using TensorRefs = std::initializer_list<std::reference_wrapper<const at::Tensor
 // The NPU device all NPU tensor operands share; raises on two different NPUs.
 c10::Device commonDevice(TensorRefs tensors);
 
+// The one NPU device of a custom operator's operands (undefined ones skipped),
+// none of which may be elsewhere: their descriptors would address host memory.
+// Raises naming `op`. Takes a list for the operators with tensor-list operands.
+c10::Device operandsDevice(const char* op, at::ArrayRef<at::Tensor> operands);
+
 // `tensor` itself when on `device` (with lazy conj/neg bits materialized); a
 // 0-dim CPU tensor (a wrapped Python scalar) copied there. Anything else on
 // another device raises.

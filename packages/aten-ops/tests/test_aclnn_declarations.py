@@ -70,6 +70,10 @@ WRONG_ROWS = {
     "batch_norm_backward_with_an_int_array_mask": ("aclnnBatchNormBackward", "bool[] outputMask", "int[] outputMask"),
     "convolution_backward_with_int64_groups": ("aclnnConvolutionBackward", "int32 groups", "int groups"),
     "relu_with_a_non_const_out": ("aclnnRelu", "Tensor out", "Tensor! out"),
+    # The written and optional tensor lists (CANN writes aclnnGroupedMatmulV4's out lists through non-const pointers).
+    "grouped_matmul_with_a_const_out_list": ("aclnnGroupedMatmulV4", "Tensor[]! out", "Tensor[] out"),
+    "grouped_matmul_with_a_tensor_group_list_as_a_list": (
+        "aclnnGroupedMatmulV4", "Tensor? groupListOptional", "Tensor[]? groupListOptional"),
 }
 
 

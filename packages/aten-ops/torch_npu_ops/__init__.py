@@ -22,14 +22,16 @@ _LIBRARY = ctypes.CDLL(str(pathlib.Path(__file__).parent / "lib" / "libtorch_npu
 
 import torch  # noqa: E402
 
-from torch_npu_ops import fused_layers, fusion_attention, layouts, rotary_embedding  # noqa: E402,F401  (shapes and autograd of the custom operators)
+# The shapes and autograd of the custom operators.
+from torch_npu_ops import fused_layers, fusion_attention, layouts, moe, quantization, rotary_embedding  # noqa: E402,F401
 
 # The reference's custom operators, as torch_npu exposes them.
 CUSTOM_OPERATORS: tuple[str, ...] = (
     "npu_fusion_attention", "npu_fusion_attention_grad", "npu_rms_norm", "npu_rms_norm_backward", "npu_swiglu",
     "npu_swiglu_backward", "npu_add_rms_norm", "npu_fast_gelu", "npu_fast_gelu_backward", "fast_gelu", "npu_gelu_mul",
     "npu_linear", "npu_linear_backward", "npu_rotary_mul", "npu_rotary_mul_backward", "npu_confusion_transpose",
-    "npu_confusion_transpose_backward", "npu_one_hot",
+    "npu_confusion_transpose_backward", "npu_one_hot", "npu_moe_gating_top_k_softmax", "npu_moe_init_routing",
+    "npu_moe_finalize_routing", "npu_grouped_matmul", "npu_dynamic_quant", "npu_quant_matmul",
 )  # fmt: skip
 
 

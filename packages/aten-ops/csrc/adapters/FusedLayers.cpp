@@ -31,7 +31,7 @@ std::vector<int64_t> rstdShape(const at::Tensor& self, const at::Tensor& gamma) 
 
 std::tuple<at::Tensor, at::Tensor> rmsNorm(const at::Tensor& self, const at::Tensor& gamma, double epsilon) {
   checkNormalizedShape("npu_rms_norm", self, gamma);
-  const npu::NPUGuard guard(commonDevice({self, gamma}));
+  const npu::NPUGuard guard(operandsDevice("npu_rms_norm", {self, gamma}));
   at::Tensor y = at::empty(self.sizes(), self.options());
   at::Tensor rstd = at::empty(rstdShape(self, gamma), self.options().dtype(at::kFloat));
   aclnn::RmsNorm(self, gamma, epsilon, y, rstd);
@@ -43,7 +43,7 @@ std::tuple<at::Tensor, at::Tensor> rmsNormBackward(const at::Tensor& dy, const a
   checkNormalizedShape("npu_rms_norm_backward", self, gamma);
   TORCH_CHECK(dy.sizes() == self.sizes(), "npu_rms_norm_backward: dy must have self's shape ", self.sizes(),
               ", got ", dy.sizes());
-  const npu::NPUGuard guard(commonDevice({dy, self, gamma, rstd}));
+  const npu::NPUGuard guard(operandsDevice("npu_rms_norm_backward", {dy, self, gamma, rstd}));
   at::Tensor dx = at::empty(self.sizes(), self.options());
   at::Tensor dgamma = at::empty(gamma.sizes(), gamma.options());
   aclnn::RmsNormGrad(dy, self, rstd, gamma, dx, dgamma);
@@ -55,7 +55,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> addRmsNorm(const at::Tensor& x1, 
   TORCH_CHECK(x1.sizes() == x2.sizes(), "npu_add_rms_norm: x1 and x2 must have one shape, got ", x1.sizes(), " and ",
               x2.sizes());
   checkNormalizedShape("npu_add_rms_norm", x1, gamma);
-  const npu::NPUGuard guard(commonDevice({x1, x2, gamma}));
+  const npu::NPUGuard guard(operandsDevice("npu_add_rms_norm", {x1, x2, gamma}));
   at::Tensor y = at::empty(x1.sizes(), x1.options());
   at::Tensor rstd = at::empty(rstdShape(x1, gamma), x1.options().dtype(at::kFloat));
   at::Tensor x = at::empty(x1.sizes(), x1.options());
@@ -74,7 +74,7 @@ int64_t halvedDim(const char* op, const at::Tensor& self, int64_t dim) {
 
 at::Tensor swiglu(const at::Tensor& self, int64_t dim) {
   const int64_t wrapped = halvedDim("npu_swiglu", self, dim);
-  const npu::NPUGuard guard(commonDevice({self}));
+  const npu::NPUGuard guard(operandsDevice("npu_swiglu", {self}));
   std::vector<int64_t> shape(self.sizes().begin(), self.sizes().end());
   shape[wrapped] /= 2;
   at::Tensor out = at::empty(shape, self.options());
@@ -84,7 +84,7 @@ at::Tensor swiglu(const at::Tensor& self, int64_t dim) {
 
 at::Tensor swigluBackward(const at::Tensor& grad_output, const at::Tensor& self, int64_t dim) {
   const int64_t wrapped = halvedDim("npu_swiglu_backward", self, dim);
-  const npu::NPUGuard guard(commonDevice({grad_output, self}));
+  const npu::NPUGuard guard(operandsDevice("npu_swiglu_backward", {grad_output, self}));
   at::Tensor out = at::empty(self.sizes(), self.options());
   aclnn::SwiGluGrad(grad_output, self, wrapped, out);
   return out;
@@ -97,7 +97,7 @@ void checkFloating(const char* op, const at::Tensor& self) {
 
 at::Tensor fastGelu(const at::Tensor& self) {
   checkFloating("npu_fast_gelu", self);
-  const npu::NPUGuard guard(commonDevice({self}));
+  const npu::NPUGuard guard(operandsDevice("npu_fast_gelu", {self}));
   at::Tensor out = at::empty(self.sizes(), self.options());
   aclnn::FastGelu(self, out);
   return out;
@@ -107,7 +107,7 @@ at::Tensor fastGeluBackward(const at::Tensor& grad, const at::Tensor& self) {
   checkFloating("npu_fast_gelu_backward", self);
   TORCH_CHECK(grad.sizes() == self.sizes(), "npu_fast_gelu_backward: grad must have self's shape ", self.sizes(),
               ", got ", grad.sizes());
-  const npu::NPUGuard guard(commonDevice({grad, self}));
+  const npu::NPUGuard guard(operandsDevice("npu_fast_gelu_backward", {grad, self}));
   at::Tensor grad_input = at::empty(self.sizes(), self.options());
   aclnn::FastGeluBackward(grad, self, grad_input);
   return grad_input;
@@ -118,7 +118,7 @@ at::Tensor geluMul(const at::Tensor& input, c10::string_view approximate) {
   TORCH_CHECK(input.dim() >= 2 && input.dim() <= 8, "npu_gelu_mul: input must have 2 to 8 dimensions, got ",
               input.dim());
   halvedDim("npu_gelu_mul", input, -1);
-  const npu::NPUGuard guard(commonDevice({input}));
+  const npu::NPUGuard guard(operandsDevice("npu_gelu_mul", {input}));
   std::vector<int64_t> shape(input.sizes().begin(), input.sizes().end());
   shape.back() /= 2;
   at::Tensor out = at::empty(shape, input.options());

@@ -134,7 +134,7 @@ AttentionResult fusionAttention(const at::Tensor& query, const at::Tensor& key, 
   const AttentionShape shape = shapeOf(query, key, value, head_num, layout);
   checkOptions(layout, keep_prob, sparse_mode, atten_mask, actual_seq_qlen, actual_seq_kvlen, query.size(0),
                key.size(0));
-  const c10::Device device = commonDevice({query, key, value});
+  const c10::Device device = operandsDevice("npu_fusion_attention", {query, key, value});
   const npu::NPUGuard guard(device);
   const int64_t numels = keep_prob == 1.0 ? 0 : scoreCount(layout, shape, actual_seq_qlen, actual_seq_kvlen);
   const auto [seed, offset] = numels == 0 ? std::pair<int64_t, int64_t>{0, 0} : reservePhilox(std::nullopt, device, numels);
@@ -180,7 +180,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> fusionAttentionGrad(
               ", got ", dy.sizes());
   TORCH_CHECK(softmax_max.has_value() && softmax_sum.has_value(),
               "npu_fusion_attention_grad: softmax_max and softmax_sum of the forward are required");
-  const npu::NPUGuard guard(commonDevice({query, key, value, dy}));
+  const npu::NPUGuard guard(operandsDevice("npu_fusion_attention_grad", {query, key, value, dy}));
   at::Tensor dq = at::empty(query.sizes(), query.options());
   at::Tensor dk = at::empty(key.sizes(), key.options());
   at::Tensor dv = at::empty(value.sizes(), value.options());

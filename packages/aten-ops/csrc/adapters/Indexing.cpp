@@ -117,9 +117,9 @@ at::Tensor& index_out(const at::Tensor& self, const c10::List<std::optional<at::
 
 at::Tensor& index_put_impl_(at::Tensor& self, const c10::List<std::optional<at::Tensor>>& indices,
                             const at::Tensor& values, bool accumulate, bool unsafe) {
+  const npu::NPUGuard guard(self.device());
   // A 0-dim CPU value (a Python scalar) is copied over; other values must be on self's NPU.
-  const at::Tensor value = values.dim() == 0 ? onDevice(values, self.device()) : values;
-  const npu::NPUGuard guard(commonDevice({self, value}));
+  const at::Tensor value = onDevice(values, self.device());
   at::assert_no_overlap(self, value);
   for (const std::optional<at::Tensor>& index : indices) {
     if (index.has_value() && index->defined()) at::assert_no_overlap(self, *index);

@@ -30,7 +30,7 @@ at::Tensor oneHot(const at::Tensor& self, int64_t num_classes, int64_t depth, co
   TORCH_CHECK(axis >= 0 && axis <= self.dim(), "npu_one_hot: num_classes (the class axis) must be -1 or in [0, ",
               self.dim(), "], got ", num_classes);
   TORCH_CHECK(depth >= 1 || depth == -1, "npu_one_hot: depth must be positive or -1, got ", depth);
-  const npu::NPUGuard guard(commonDevice({self}));
+  const npu::NPUGuard guard(operandsDevice("npu_one_hot", {self}));
   const int64_t classes = depth == -1 ? std::max<int64_t>(self.numel() ? self.max().item<int64_t>() + 1 : 1, 1) : depth;
   std::vector<int64_t> shape(self.sizes().begin(), self.sizes().end());
   shape.insert(shape.begin() + axis, classes);

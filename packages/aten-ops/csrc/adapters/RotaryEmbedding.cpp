@@ -37,7 +37,7 @@ at::Tensor rotaryMul(const at::Tensor& self, const at::Tensor& r1, const at::Ten
   TORCH_CHECK(!rotate.has_value(), "npu_rotary_mul: a rotate matrix is not supported yet");
   checkRotaryOperands(self, r1, r2);
   const int64_t mode = rotaryMode(rotary_mode);
-  const npu::NPUGuard guard(commonDevice({self, r1, r2}));
+  const npu::NPUGuard guard(operandsDevice("npu_rotary_mul", {self, r1, r2}));
   at::Tensor out = at::empty(self.sizes(), self.options());
   // CANN takes cos and sin in x's dtype.
   aclnn::RotaryPositionEmbedding(self, r1.to(self.scalar_type()), r2.to(self.scalar_type()), mode, out);
@@ -51,7 +51,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> rotaryMulBackward(const at::Tenso
   TORCH_CHECK(grad.sizes() == self.sizes(), "npu_rotary_mul_backward: grad must have self's shape ", self.sizes(),
               ", got ", grad.sizes());
   const int64_t mode = rotaryMode(rotary_mode);
-  const npu::NPUGuard guard(commonDevice({grad, self, r1, r2}));
+  const npu::NPUGuard guard(operandsDevice("npu_rotary_mul_backward", {grad, self, r1, r2}));
   at::Tensor dx = at::empty(grad.sizes(), self.options());
   at::Tensor dr1 = at::empty(r1.sizes(), self.options());
   at::Tensor dr2 = at::empty(r2.sizes(), self.options());
