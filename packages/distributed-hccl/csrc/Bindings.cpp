@@ -6,7 +6,6 @@
 
 #include <chrono>
 
-#include <torch_npu/compat/AutogradFallback.h>
 
 #include "HcclApi.h"
 #include "ProcessGroupHCCL.h"
@@ -47,7 +46,6 @@ PYBIND11_MODULE(_C, m) {
   m.doc() = "ProcessGroupHCCL: torch.distributed's hccl backend for npu";
   // The base classes' bindings must exist before ours derive from them.
   py::module_::import("torch._C._distributed_c10d");
-  torch_npu::compat::ensureAutogradPrivateUse1Fallback();
 
   auto process_group =
       py::class_<ProcessGroupHCCL, c10d::Backend, c10::intrusive_ptr<ProcessGroupHCCL>>(m, "ProcessGroupHCCL");
