@@ -235,6 +235,53 @@ ACL_FUNC_VISIBILITY aclnnStatus aclnnBatchNormBackwardGetWorkspaceSize(
 ACL_FUNC_VISIBILITY aclnnStatus aclnnBatchNormBackward(void* workspace, uint64_t workspaceSize,
                                                        aclOpExecutor* executor, aclrtStream stream);
 
+// SyncBatchNorm's operators, around the collectives that combine the ranks:
+// one rank's statistics over every dimension but the channels (dim 1)...
+ACL_FUNC_VISIBILITY aclnnStatus aclnnBatchNormStatsGetWorkspaceSize(const aclTensor* input, double eps,
+                                                                    aclTensor* mean, aclTensor* invstd,
+                                                                    uint64_t* workspaceSize,
+                                                                    aclOpExecutor** executor);
+ACL_FUNC_VISIBILITY aclnnStatus aclnnBatchNormStats(void* workspace, uint64_t workspaceSize, aclOpExecutor* executor,
+                                                    aclrtStream stream);
+
+// ...the gathered statistics of every rank (mean and invstd one row per rank,
+// counts its sample count) merged into the global ones, updating the running
+// statistics (may be null)...
+ACL_FUNC_VISIBILITY aclnnStatus aclnnBatchNormGatherStatsWithCountsGetWorkspaceSize(
+    const aclTensor* input, const aclTensor* mean, const aclTensor* invstd, aclTensor* runningMean,
+    aclTensor* runningVar, double momentum, double eps, const aclTensor* counts, aclTensor* meanAll,
+    aclTensor* invstdAll, uint64_t* workspaceSize, aclOpExecutor** executor);
+ACL_FUNC_VISIBILITY aclnnStatus aclnnBatchNormGatherStatsWithCounts(void* workspace, uint64_t workspaceSize,
+                                                                    aclOpExecutor* executor, aclrtStream stream);
+
+// ...the normalization by given statistics (CANN declares mean and invstd
+// non-const, though it only reads them)...
+ACL_FUNC_VISIBILITY aclnnStatus aclnnBatchNormElemtGetWorkspaceSize(const aclTensor* input, const aclTensor* weight,
+                                                                    const aclTensor* bias, aclTensor* mean,
+                                                                    aclTensor* invstd, double eps, aclTensor* output,
+                                                                    uint64_t* workspaceSize,
+                                                                    aclOpExecutor** executor);
+ACL_FUNC_VISIBILITY aclnnStatus aclnnBatchNormElemt(void* workspace, uint64_t workspaceSize, aclOpExecutor* executor,
+                                                    aclrtStream stream);
+
+// ...the backward's per-rank sums (sumDy, sumDyXmu when inputG; the parameters'
+// gradients when weightG/biasG; an output not asked for may be null)...
+ACL_FUNC_VISIBILITY aclnnStatus aclnnBatchNormReduceBackwardGetWorkspaceSize(
+    const aclTensor* gradOut, const aclTensor* input, const aclTensor* mean, const aclTensor* invstd,
+    const aclTensor* weight, bool inputG, bool weightG, bool biasG, aclTensor* sumDy, aclTensor* sumDyXmu,
+    aclTensor* gradWeight, aclTensor* gradBias, uint64_t* workspaceSize, aclOpExecutor** executor);
+ACL_FUNC_VISIBILITY aclnnStatus aclnnBatchNormReduceBackward(void* workspace, uint64_t workspaceSize,
+                                                             aclOpExecutor* executor, aclrtStream stream);
+
+// ...and the input's gradient from the sums reduced over the ranks; counter
+// holds every rank's sample count (declared non-const, only read).
+ACL_FUNC_VISIBILITY aclnnStatus aclnnBatchNormElemtBackwardGetWorkspaceSize(
+    const aclTensor* gradOut, const aclTensor* input, const aclTensor* mean, const aclTensor* invstd,
+    const aclTensor* weight, const aclTensor* sumDy, const aclTensor* sumDyXmu, aclTensor* counter,
+    aclTensor* gradInput, uint64_t* workspaceSize, aclOpExecutor** executor);
+ACL_FUNC_VISIBILITY aclnnStatus aclnnBatchNormElemtBackward(void* workspace, uint64_t workspaceSize,
+                                                            aclOpExecutor* executor, aclrtStream stream);
+
 // The gradients of layer normalization selected by outputMask (input, weight, bias).
 ACL_FUNC_VISIBILITY aclnnStatus aclnnLayerNormBackwardGetWorkspaceSize(
     const aclTensor* gradOut, const aclTensor* input, const aclIntArray* normalizedShape, const aclTensor* mean,
