@@ -56,7 +56,9 @@ PYBIND11_MODULE(_C, m) {
            }),
            py::arg("store"), py::arg("rank"), py::arg("size"), py::arg("options"),
            py::call_guard<py::gil_scoped_release>())
-      .def_property_readonly("options", &ProcessGroupHCCL::getOptions);
+      .def_property_readonly("options", &ProcessGroupHCCL::getOptions)
+      .def("_rebuild_communicators", &ProcessGroupHCCL::rebuildCommunicators,
+           py::call_guard<py::gil_scoped_release>());
 
   py::class_<ProcessGroupHCCL::Options, c10d::Backend::Options, c10::intrusive_ptr<ProcessGroupHCCL::Options>>(
       process_group, "Options")

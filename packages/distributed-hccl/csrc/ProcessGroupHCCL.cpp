@@ -112,7 +112,7 @@ ProcessGroupHCCL::DeviceState& ProcessGroupHCCL::stateFor(c10::Device device) {
   if (state.comm) return state;
   const npu::NPUGuard guard(device.index());
   // Rank 0 makes the root info; the store hands it to the others.
-  const std::string key = "hccl_root_info/" + std::to_string(states_.size());
+  const std::string key = "hccl_root_info/" + std::to_string(communicators_created_++);
   HcclRootInfo root{};
   if (rank_ == 0) {
     HCCL_CHECK(hccl::HcclGetRootInfo(&root));
@@ -416,6 +416,26 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupHCCL::send(std::vector<at::Tensor>& t
 
 c10::intrusive_ptr<c10d::Work> ProcessGroupHCCL::recv(std::vector<at::Tensor>& tensors, int src_rank, int tag) {
   return pointToPoint(HCCL_RECV, tensors, src_rank);
+}
+
+c10::intrusive_ptr<c10d::Work> ProcessGroupHCCL::recvAnysource(std::vector<at::Tensor>& tensors, int tag) {
+  TORCH_CHECK(false, "ProcessGroupHCCL does not support recvAnysource: pass the source rank (src=) to recv");
+}
+
+void ProcessGroupHCCL::rebuildCommunicators() {
+  TORCH_CHECK(!coalescing_, "reinit_process_group: cannot rebuild the communicators while coalescing");
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto& [index, state] : states_) {
+    if (!state.comm) continue;
+    try {
+      state.stream->synchronize();
+    } catch (const c10::Error& error) {
+      // The failed collective's own work reports it too; the rebuild goes on.
+      TORCH_WARN("reinit_process_group: the HCCL stream of npu:", static_cast<int>(index),
+                 " had failed: ", error.what_without_backtrace());
+    }
+    state.comm.reset();
+  }
 }
 
 void ProcessGroupHCCL::startCoalescing() {

@@ -80,6 +80,8 @@ class ProcessGroupHCCL : public c10d::Backend {
                                           const c10d::AllToAllOptions& opts = {}) override;
   c10::intrusive_ptr<c10d::Work> send(std::vector<at::Tensor>& tensors, int dst_rank, int tag) override;
   c10::intrusive_ptr<c10d::Work> recv(std::vector<at::Tensor>& tensors, int src_rank, int tag) override;
+  // HCCL receives from a named peer only (as NCCL does): refused.
+  c10::intrusive_ptr<c10d::Work> recvAnysource(std::vector<at::Tensor>& tensors, int tag) override;
   c10::intrusive_ptr<c10d::Work> gather(std::vector<std::vector<at::Tensor>>& outputs,
                                         std::vector<at::Tensor>& inputs,
                                         const c10d::GatherOptions& opts = {}) override;
@@ -94,6 +96,11 @@ class ProcessGroupHCCL : public c10d::Backend {
   bool supportsCoalescing() const override { return true; }
   void startCoalescing() override;
   c10::intrusive_ptr<c10d::Work> endCoalescing() override;
+
+  // torch_npu.distributed.reinit_process_group: waits for this rank's HCCL
+  // streams, then destroys its communicators; the next collective creates new
+  // ones through the store, as the first did. Every rank of the group calls it.
+  void rebuildCommunicators();
 
  private:
   struct DeviceState {
@@ -125,6 +132,9 @@ class ProcessGroupHCCL : public c10d::Backend {
   c10::intrusive_ptr<Options> options_;
   std::mutex mutex_;
   std::map<c10::DeviceIndex, DeviceState> states_;
+  // Names each communicator's root info in the store; every rank creates its
+  // communicators in the same order, so the counts agree.
+  uint64_t communicators_created_ = 0;
   uint64_t sequence_ = 0;
   std::unique_ptr<Watchdog> watchdog_;
 };

@@ -153,6 +153,11 @@ if rank % 2 == 0:
 else:
     dist.recv(got, left); dist.send(x.to(npu), right)
 same(got, data(torch.float32, (7,), salt=5, of=left), "send/recv")
+try:  # HCCL, as NCCL, receives from a named peer only
+    dist.recv(got)
+    raise AssertionError("recv from any source was accepted")
+except RuntimeError as error:
+    assert "ProcessGroupHCCL does not support recvAnysource" in str(error), error
 got_left, got_right = torch.empty(5, device=npu), torch.empty(5, device=npu)
 ops = [dist.P2POp(dist.isend, x[:5].to(npu), right), dist.P2POp(dist.isend, x[:5].to(npu), left),
        dist.P2POp(dist.irecv, got_left, left), dist.P2POp(dist.irecv, got_right, right)]

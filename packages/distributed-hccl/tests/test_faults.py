@@ -105,3 +105,37 @@ def test_the_watchdog_turns_a_collective_past_its_timeout_into_the_reference_mes
     ), waiting.describe()
     assert " milliseconds before timing out." in waiting.stderr
     assert_clean()
+
+
+def test_reinit_process_group_rebuilds_a_failed_group():
+    script = """
+    import torch_npu.distributed as npu_dist
+    dist.init_process_group("hccl")
+    x = torch.ones(8, device="npu")
+    try:
+        dist.all_reduce(x[: 4 if rank == 0 else 8])
+        torch.npu.synchronize()
+        print("no error", flush=True)
+    except RuntimeError as error:
+        assert "collective mismatch" in str(error), error
+    try:
+        dist.all_reduce(torch.ones(2, device="npu"))
+        torch.npu.synchronize()
+        print("a failed communicator worked", flush=True)
+    except RuntimeError:
+        pass
+    npu_dist.reinit_process_group()
+    y = torch.full((3,), rank + 1.0, device="npu")
+    dist.all_reduce(y)
+    assert y.tolist() == [3.0] * 3, y
+    npu_dist.reinit_process_group(rebuild_link=False)
+    dist.all_reduce(y)
+    assert y.tolist() == [6.0] * 3, y
+    print("rebuilt", flush=True)
+    dist.destroy_process_group()
+    """
+    results = run_ranks(script, 2, env={"TORCH_HCCL_ASYNC_ERROR_HANDLING": "0"})
+    for result in results:
+        assert result.returncode == 0 and "rebuilt" in result.stdout, result.describe()
+        assert "no error" not in result.stdout and "a failed communicator worked" not in result.stdout
+    assert_clean()

@@ -1,9 +1,5 @@
-"""DDP and FSDP2 on npu with the hccl backend train exactly as one process does on the
-concatenated batches (2 ranks, real processes).
-
-SyncBatchNorm is not tested: its kernels (batch_norm_stats, batch_norm_gather_stats_with_counts,
-...) have no CPU implementation for the fallback to run and no NPU one in the operator layer yet.
-"""
+"""DDP (with SyncBatchNorm too) and FSDP2 on npu with the hccl backend train exactly as one
+process does on the concatenated batches (2 ranks, real processes)."""
 
 from pathlib import Path
 
@@ -141,6 +137,48 @@ print("fsdp2 ok", flush=True)
 dist.destroy_process_group()
 """
 
+SYNC_BATCH_NORM = r"""
+import copy
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel as DDP
+
+npu = torch.device("npu", rank)
+dist.init_process_group("hccl", device_id=npu)
+torch.manual_seed(0)
+reference = nn.Sequential(
+    nn.Conv2d(3, 6, 3), nn.BatchNorm2d(6), nn.ReLU(), nn.Flatten(), nn.Linear(6 * 4 * 4, 5), nn.BatchNorm1d(5)
+).to(npu)
+model = DDP(nn.SyncBatchNorm.convert_sync_batchnorm(copy.deepcopy(reference)), device_ids=[rank])
+assert isinstance(model.module[1], nn.SyncBatchNorm)
+reference_opt = torch.optim.SGD(reference.parameters(), lr=0.1)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+# Uneven batches (5 and 7 samples): the statistics must weigh each rank by its count.
+TOTAL, SPLIT = 12, 5
+mine = slice(0, SPLIT) if rank == 0 else slice(SPLIT, TOTAL)
+generator = torch.Generator().manual_seed(1)
+for step in range(3):
+    x = (torch.randn(TOTAL, 3, 6, 6, generator=generator) * 3 + 1).to(npu)
+    y = torch.randint(0, 5, (TOTAL,), generator=generator).to(npu)
+    reference_opt.zero_grad()
+    expected = reference(x)
+    F.cross_entropy(expected, y, reduction="sum").div(TOTAL).backward()
+    reference_opt.step()
+    opt.zero_grad()
+    got = model(x[mine])
+    torch.testing.assert_close(got, expected[mine], rtol=1e-4, atol=1e-5, msg=lambda m: f"step {step} output: {m}")
+    # DDP averages over the ranks: each rank's share of the summed loss, times the world.
+    F.cross_entropy(got, y[mine], reduction="sum").mul(world / TOTAL).backward()
+    opt.step()
+for (name, p), q in zip(model.module.state_dict().items(), reference.state_dict().values()):
+    torch.testing.assert_close(p, q, rtol=1e-4, atol=1e-5, msg=lambda m: f"SyncBatchNorm {name}: {m}")
+model.eval(), reference.eval()
+x = torch.randn(4, 3, 6, 6, generator=generator).to(npu)
+torch.testing.assert_close(model(x), reference(x), rtol=1e-4, atol=1e-5)
+print("sync batch norm ok", flush=True)
+dist.destroy_process_group()
+"""
+
 
 def test_ddp_comm_hook_and_amp_match_one_process():
     results = run_ranks(DDP, 2, env={"EXAMPLES": str(EXAMPLES)}, timeout=240)
@@ -153,3 +191,9 @@ def test_fsdp2_fully_shard_matches_unsharded_training():
     results = run_ranks(FSDP2, 2, timeout=240)
     assert_all_passed(results)
     assert all("fsdp2 ok" in r.stdout for r in results)
+
+
+def test_sync_batch_norm_under_ddp_matches_one_process_on_uneven_batches():
+    results = run_ranks(SYNC_BATCH_NORM, 2, timeout=240)
+    assert_all_passed(results)
+    assert all("sync batch norm ok" in r.stdout for r in results)

@@ -14,11 +14,25 @@ def is_hccl_available() -> bool:
 
 
 def reinit_process_group(group: Optional[dist.ProcessGroup] = None, rebuild_link: bool = True) -> None:
-    """Rebuild the HCCL communicators of ``group`` after a failure (not implemented yet)."""
-    raise NotImplementedError(
-        "torch_npu.distributed.reinit_process_group is not implemented yet: destroy the process group "
-        "(torch.distributed.destroy_process_group()) and initialize a new one instead"
-    )
+    """Rebuild the HCCL communicators of ``group`` (the default group when None).
+
+    Every rank of the group calls it, as it called ``init_process_group``. With
+    ``rebuild_link`` each rank waits for its HCCL streams and destroys its
+    communicators (their links and shared memory); the next collective creates new
+    ones through the group's store, as the first collective did. Without it the group
+    keeps its communicators.
+    """
+    from torch_npu_hccl import ProcessGroupHCCL
+
+    if group is None:
+        group = dist.distributed_c10d._get_default_group()
+    backend = group._get_backend(torch.device("npu"))
+    if not isinstance(backend, ProcessGroupHCCL):
+        raise TypeError(
+            f"reinit_process_group rebuilds hccl communicators, but the group's npu backend is {type(backend).__name__}"
+        )
+    if rebuild_link:
+        backend._rebuild_communicators()
 
 
 def _rows(tensor: torch.Tensor) -> int:
