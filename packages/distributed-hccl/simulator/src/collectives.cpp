@@ -19,10 +19,13 @@ std::string describe(const CollectiveDescriptor& d) {
 
 // Publishes what this rank runs and, after a barrier, checks every rank runs
 // the same: a mismatch fails on every rank, naming both calls.
+// `send` and `recv` are published for peers that read them.
 Failure agree(Communicator& comm, CollectiveKind kind, uint64_t count, HcclDataType type, HcclReduceOp op,
-              uint32_t root, bool counts_may_differ = false) {
+              uint32_t root, bool counts_may_differ = false, const void* send = nullptr,
+              const void* recv = nullptr) {
   CollectiveDescriptor mine{comm.nextSequence(), static_cast<uint32_t>(kind), static_cast<uint32_t>(type),
-                            static_cast<uint32_t>(op), root, count, 0};
+                            static_cast<uint32_t>(op), root, count, 0, reinterpret_cast<uint64_t>(send),
+                            reinterpret_cast<uint64_t>(recv)};
   comm.control(comm.rank()).descriptors[mine.sequence & 1] = mine;
   const char* what = kindName(kind);
   if (Failure failure = comm.barrier(what)) return failure;
@@ -40,6 +43,16 @@ Failure agree(Communicator& comm, CollectiveKind kind, uint64_t count, HcclDataT
     }
   }
   return {};
+}
+
+// What `peer` published for the collective running (after agree).
+const CollectiveDescriptor& published(Communicator& comm, uint32_t peer) {
+  return comm.control(peer).descriptors[comm.sequence() & 1];
+}
+
+const char* peerBuffer(Communicator& comm, uint32_t peer, bool send, uint64_t byte_offset) {
+  const CollectiveDescriptor& theirs = published(comm, peer);
+  return reinterpret_cast<const char*>(send ? theirs.send_address : theirs.recv_address) + byte_offset;
 }
 
 // [begin, end) of `total` elements that `rank` reduces.
@@ -104,6 +117,58 @@ Failure reduceChunks(Communicator& comm, const void* send, void* recv, uint64_t 
   return {};
 }
 
+// How much of each peer's input a direct reduction reads at a time: the
+// copies and the result stay in the core's cache while they are reduced and
+// written out.
+constexpr uint64_t kPeerReadBytes = 256 << 10;
+
+// Allreduce and reduce when every rank may reach the others' memory: each
+// rank reduces its share of the inputs (all of them, for a reduce's root),
+// reading the peers' parts straight from their buffers a cache-sized piece at
+// a time, and an allreduce writes each reduced piece, still in cache, into
+// every peer's output too. A byte crosses memory about half as often as
+// through the slots, and one barrier serves the whole buffer. Nothing races:
+// the region of a peer's buffers this rank reads and writes is its own share,
+// which no other rank touches (in place, each piece is read before it is
+// written back).
+Failure reduceDirect(Communicator& comm, const void* send, void* recv, uint64_t count, HcclDataType type,
+                     HcclReduceOp op, bool to_all, uint32_t root) {
+  const size_t element = elementSize(type);
+  const uint32_t ranks = comm.size();
+  const uint32_t me = comm.rank();
+  const char* what = kindName(to_all ? CollectiveKind::AllReduce : CollectiveKind::Reduce);
+  const auto [begin, end] = to_all ? share(count, me, ranks)
+                                   : (me == root ? std::pair<uint64_t, uint64_t>{0, count}
+                                                 : std::pair<uint64_t, uint64_t>{0, 0});
+  const uint64_t step = std::max<uint64_t>(kPeerReadBytes / element, 1);
+  thread_local std::vector<char> staged;
+  staged.resize(static_cast<size_t>(step * element) * ranks);
+  std::vector<const void*> inputs(ranks);
+  for (uint64_t offset = begin; offset < end; offset += step) {
+    const uint64_t bytes = std::min(step, end - offset) * element;
+    for (uint32_t peer = 0; peer < ranks; ++peer) {
+      if (peer == me) {
+        inputs[peer] = static_cast<const char*>(send) + offset * element;
+        continue;
+      }
+      char* copy = staged.data() + static_cast<size_t>(step * element) * peer;
+      if (Failure failure = comm.readPeer(peer, peerBuffer(comm, peer, true, offset * element), copy, bytes, what)) {
+        return failure;
+      }
+      inputs[peer] = copy;
+    }
+    char* reduced = static_cast<char*>(recv) + offset * element;
+    reduce(reduced, inputs.data(), ranks, bytes / element, type, op);
+    for (uint32_t peer = 0; to_all && peer < ranks; ++peer) {
+      if (peer == me) continue;
+      char* theirs = const_cast<char*>(peerBuffer(comm, peer, false, offset * element));
+      if (Failure failure = comm.writePeer(peer, theirs, reduced, bytes, what)) return failure;
+    }
+  }
+  // Nobody goes on (and changes its buffers) before every rank is done with them.
+  return comm.barrier(what);
+}
+
 }  // namespace
 
 const char* kindName(CollectiveKind kind) {
@@ -128,13 +193,15 @@ const char* kindName(CollectiveKind kind) {
 
 Failure allReduce(Communicator& comm, const void* send, void* recv, uint64_t count, HcclDataType type,
                   HcclReduceOp op) {
-  if (Failure failure = agree(comm, CollectiveKind::AllReduce, count, type, op, 0)) return failure;
+  if (Failure failure = agree(comm, CollectiveKind::AllReduce, count, type, op, 0, false, send, recv)) return failure;
+  if (comm.peersReadable()) return reduceDirect(comm, send, recv, count, type, op, true, 0);
   return reduceChunks(comm, send, recv, count, type, op, true, 0);
 }
 
 Failure reduceToRoot(Communicator& comm, const void* send, void* recv, uint64_t count, HcclDataType type,
                      HcclReduceOp op, uint32_t root) {
-  if (Failure failure = agree(comm, CollectiveKind::Reduce, count, type, op, root)) return failure;
+  if (Failure failure = agree(comm, CollectiveKind::Reduce, count, type, op, root, false, send, recv)) return failure;
+  if (comm.peersReadable()) return reduceDirect(comm, send, recv, count, type, op, false, root);
   return reduceChunks(comm, send, recv, count, type, op, false, root);
 }
 

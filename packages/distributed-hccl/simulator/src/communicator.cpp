@@ -1,6 +1,10 @@
 #include "communicator.h"
 
+#include <sys/uio.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <new>
 #include <thread>
@@ -19,6 +23,23 @@ std::string rankList(const std::vector<uint32_t>& ranks) {
   std::string text;
   for (uint32_t rank : ranks) text += (text.empty() ? "" : ", ") + std::to_string(rank);
   return text;
+}
+
+// Copies `bytes` between `local` and `remote` in process `pid` (into `local`
+// when reading); false (errno set) if it cannot.
+bool transfer(bool read, int32_t pid, uint64_t remote, void* local, size_t bytes) {
+  auto* here_at = static_cast<char*>(local);
+  while (bytes > 0) {
+    iovec here{here_at, bytes};
+    iovec there{reinterpret_cast<void*>(remote), bytes};
+    const ssize_t moved = read ? ::process_vm_readv(pid, &here, 1, &there, 1, 0)
+                               : ::process_vm_writev(pid, &here, 1, &there, 1, 0);
+    if (moved <= 0) return false;
+    here_at += moved;
+    remote += static_cast<uint64_t>(moved);
+    bytes -= static_cast<size_t>(moved);
+  }
+  return true;
 }
 
 }  // namespace
@@ -80,6 +101,7 @@ Failure Communicator::create(uint32_t ranks, const HcclRootInfo& root, uint32_t 
     return fail_init(HCCL_E_PARA, "another process already joined as rank " + std::to_string(rank));
   }
   mine.pid.store(static_cast<int32_t>(::getpid()));
+  mine.probe_address.store(reinterpret_cast<uint64_t>(&mine.pid));
   mine.state.store(static_cast<uint32_t>(RankState::Joined), std::memory_order_release);
   if (header.joined.fetch_add(1) + 1 == ranks) unlinkSegment(name);  // everyone has it mapped
 
@@ -108,8 +130,49 @@ Failure Communicator::create(uint32_t ranks, const HcclRootInfo& root, uint32_t 
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
+  bool reads = settings.peer_reads;
+  for (uint32_t peer = 0; reads && peer < ranks; ++peer) {
+    if (peer == rank) continue;
+    const RankControl& control = comm->control(peer);
+    // Reads the peer's pid where it sees it, and writes the same value back.
+    int32_t seen = 0;
+    reads = transfer(true, control.pid.load(), control.probe_address.load(), &seen, sizeof(seen)) &&
+            seen == control.pid.load() &&
+            transfer(false, control.pid.load(), control.probe_address.load(), &seen, sizeof(seen));
+  }
+  mine.reads_peers.store(reads ? 1 : 2, std::memory_order_release);
   created = std::move(comm);
   return {};
+}
+
+bool Communicator::peersReadable() {
+  int readable = peers_readable_.load(std::memory_order_relaxed);
+  if (readable < 0) {
+    readable = 1;
+    for (uint32_t peer = 0; peer < size(); ++peer) {
+      if (control(peer).reads_peers.load(std::memory_order_acquire) != 1) readable = 0;
+    }
+    peers_readable_.store(readable, std::memory_order_relaxed);
+  }
+  return readable == 1;
+}
+
+Failure Communicator::readPeer(uint32_t peer, const void* remote, void* local, size_t bytes, const char* what) {
+  return transferWithPeer(true, peer, reinterpret_cast<uint64_t>(remote), local, bytes, what);
+}
+
+Failure Communicator::writePeer(uint32_t peer, void* remote, const void* local, size_t bytes, const char* what) {
+  return transferWithPeer(false, peer, reinterpret_cast<uint64_t>(remote), const_cast<void*>(local), bytes, what);
+}
+
+Failure Communicator::transferWithPeer(bool read, uint32_t peer, uint64_t remote, void* local, size_t bytes,
+                                       const char* what) {
+  if (transfer(read, control(peer).pid.load(), remote, local, bytes)) return {};
+  const int error = errno;
+  if (Failure failure = checkPeerSince(peer, Clock::now(), what)) return failure;  // it died: say so
+  return {HCCL_E_SYSCALL, std::string(what) + " on rank " + std::to_string(rank_) + ": " +
+                              (read ? "reading" : "writing") + " rank " + std::to_string(peer) +
+                              "'s memory failed: " + std::strerror(error)};
 }
 
 Communicator::~Communicator() {

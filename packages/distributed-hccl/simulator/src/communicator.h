@@ -55,8 +55,20 @@ class Communicator {
     return checkPeer(peer, since + settings_.exec_timeout, what);
   }
 
-  // Sequence number of the next collective (every rank counts the same).
+  // Sequence number of the next collective (every rank counts the same), and
+  // of the one running.
   uint64_t nextSequence() { return ++sequence_; }
+  uint64_t sequence() const { return sequence_; }
+
+  // Whether every rank may read and write every other's memory, so
+  // collectives copy straight between the ranks' buffers (process_vm_readv /
+  // writev: the kernel's ptrace check, same user and no Yama restriction
+  // between siblings). Each rank publishes its own answer as it joins: ask
+  // after a barrier.
+  bool peersReadable();
+  // Copies `bytes` from `remote` in `peer`'s address space to `local`, or back.
+  Failure readPeer(uint32_t peer, const void* remote, void* local, size_t bytes, const char* what);
+  Failure writePeer(uint32_t peer, void* remote, const void* local, size_t bytes, const char* what);
 
   // The first error of a collective: kept for HcclGetCommAsyncError and
   // failing every later collective; peers see this rank as failed.
@@ -67,6 +79,7 @@ class Communicator {
   Communicator(uint32_t rank, Settings settings) : rank_(rank), settings_(settings) {}
   SegmentHeader& header() const { return *static_cast<SegmentHeader*>(segment_.data()); }
   Failure checkPeer(uint32_t peer, Clock::time_point deadline, const char* what);
+  Failure transferWithPeer(bool read, uint32_t peer, uint64_t remote, void* local, size_t bytes, const char* what);
 
   uint32_t rank_;
   Settings settings_;
@@ -74,6 +87,7 @@ class Communicator {
   Layout layout_{};
   uint32_t step_ = 0;
   uint64_t sequence_ = 0;
+  std::atomic<int> peers_readable_{-1};  // -1: not asked yet
   mutable std::mutex error_mutex_;
   Failure error_;
 };

@@ -12,8 +12,12 @@ namespace npu_sim_hccl {
 // (default 120). HCCL_EXEC_TIMEOUT: seconds a collective waits for its peers
 // (default 1836, as on Atlas A2). An unreadable value is an error naming the
 // variable, never a silent default.
+// TORCH_NPU_SIM_HCCL_PEER_READS (the simulator's own; default 1): collectives
+// copy straight between the ranks' buffers when every rank may read the
+// others' memory; 0 keeps them on the shared slots.
 struct Settings {
   uint64_t buffer_mb = 200;
+  bool peer_reads = true;
   std::chrono::milliseconds connect_timeout{120'000};
   std::chrono::milliseconds exec_timeout{1'836'000};
 };

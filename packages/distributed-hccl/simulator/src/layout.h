@@ -29,11 +29,19 @@ struct CollectiveDescriptor {
   uint32_t root;
   uint64_t count;   // elements, meaning per kind (see collectives.h)
   uint64_t extent;  // alltoallv: the largest block this rank sends, in bytes
+  // The buffers in this rank's address space, for peers that read them.
+  uint64_t send_address;
+  uint64_t recv_address;
 };
 
 struct alignas(kCacheLine) RankControl {
   std::atomic<int32_t> pid;
   std::atomic<uint32_t> state;  // RankState
+  // Where this rank's process sees `pid`: what peers read to learn whether
+  // they may read its memory; and its own answer about its peers (0 not yet,
+  // 1 it may read them all, 2 not).
+  std::atomic<uint64_t> probe_address;
+  std::atomic<uint32_t> reads_peers;
   // Barrier generation: the futex word peers wait on.
   alignas(kCacheLine) std::atomic<uint32_t> step;
   // By sequence parity: a rank may publish collective k + 1 while a slower
