@@ -88,7 +88,10 @@ class _ExperimentalConfig:
         if export_type != ExportType.Text:
             raise NotImplementedError(f"export_type={export_type!r} is not implemented yet (only ExportType.Text)")
         if record_op_args:
-            raise NotImplementedError("record_op_args=True is not implemented yet")
+            raise NotImplementedError(
+                "record_op_args=True is not supported on the simulator: the reference has CANN dump each AI Core "
+                "kernel's arguments (aclopStartDumpArgs(ACL_OP_DUMP_OP_AICORE_ARGS)) into '{profile dir}_op_args', "
+                "and the simulator runs no AI Core kernels, so there are no such arguments to dump")  # fmt: skip
         if aic_metrics != AiCMetrics.AiCoreNone:
             warnings.warn(f"aic_metrics={aic_metrics!r}: AI Core counters are not simulated; "
                           "the profile has everything else, without them", stacklevel=2)  # fmt: skip
