@@ -48,8 +48,8 @@ def _row(data: ProfileData, allocation: MemoryRecord, release: Optional[MemoryRe
     ]  # fmt: skip
 
 
-def write(data: ProfileData, directory: Path) -> Path:
-    """Writes the file into ``directory``: one row per allocation, by allocation time."""
+def allocations(data: ProfileData) -> List[Tuple[MemoryRecord, Optional[MemoryRecord]]]:
+    """Each allocation of the profile with the free that ended it (None: outlived the profile), by time."""
     live: Dict[Tuple[int, int], int] = {}  # (device, ptr) -> index of its allocation, not freed yet
     pairs: List[Tuple[MemoryRecord, Optional[MemoryRecord]]] = []
     for record in data.memory_records:  # by time
@@ -60,4 +60,9 @@ def write(data: ProfileData, directory: Path) -> Path:
         elif key in live:
             index = live.pop(key)
             pairs[index] = (pairs[index][0], record)
-    return write_csv(directory / FILE_NAME, HEADER, [_row(data, *pair) for pair in pairs])
+    return pairs
+
+
+def write(data: ProfileData, directory: Path) -> Path:
+    """Writes the file into ``directory``: one row per allocation, by allocation time."""
+    return write_csv(directory / FILE_NAME, HEADER, [_row(data, *pair) for pair in allocations(data)])

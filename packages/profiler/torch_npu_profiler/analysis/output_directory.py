@@ -7,7 +7,8 @@
       FRAMEWORK/profile_raw.json  the raw data (raw_data.py), what `analyse` reads
       logs/analysis.log           what the analysis wrote
       ASCEND_PROFILER_OUTPUT/     the output files of the session's level (memory files with
-                                  profile_memory, communication files when collectives ran)
+                                  profile_memory, communication files when collectives ran),
+                                  or ascend_pytorch_profiler.db with export_type Db
       analyse.done                written last: the directory is complete
 """
 
@@ -19,9 +20,10 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Tuple
 
 from torch_npu_profiler.analysis import (communication, communication_matrix, kernel_details, memory_record,
-                                         op_statistic, operator_details, operator_memory, step_trace_time,
-                                         trace_view)  # fmt: skip
+                                         op_statistic, operator_details, operator_memory, pytorch_db,
+                                         step_trace_time, trace_view)  # fmt: skip
 from torch_npu_profiler.analysis.collectives import has_collectives
+from torch_npu_profiler.experimental_config import ExportType
 from torch_npu_profiler.analysis.raw_data import ProfileData
 
 OUTPUT_DIR = "ASCEND_PROFILER_OUTPUT"
@@ -77,8 +79,14 @@ def analyse(directory: Path) -> List[Path]:
     (directory / DONE_FILE).unlink(missing_ok=True)
     has = {STEPS: bool(data.steps), MEMORY: bool(data.config.get("common_config", {}).get("profile_memory")),
            COLLECTIVES: has_collectives(data)}  # fmt: skip
-    written = [writer(data, output) for writer, lowest, needs in _OUTPUTS
-               if LEVELS.index(level) >= LEVELS.index(lowest) and all(has[need] for need in needs)]  # fmt: skip
+    export_types = data.config.get("experimental_config", {}).get("export_type", [ExportType.Text])
+    export_types = [export_types] if isinstance(export_types, str) else export_types
+    written = []
+    if ExportType.Text in export_types:
+        written = [writer(data, output) for writer, lowest, needs in _OUTPUTS
+                   if LEVELS.index(level) >= LEVELS.index(lowest) and all(has[need] for need in needs)]  # fmt: skip
+    if ExportType.Db in export_types:
+        written.append(pytorch_db.write(data, output))
     log = directory / "logs" / "analysis.log"
     log.parent.mkdir(exist_ok=True)
     log.write_text("".join(f"wrote {path.relative_to(directory)}\n" for path in written))
