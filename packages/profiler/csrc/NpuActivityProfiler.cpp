@@ -47,6 +47,10 @@ int64_t realtimeNs() {
 
 std::atomic<bool> g_device_timeline_forced{false};
 
+// Filled by processTrace, emptied by takeTaskBytes.
+std::mutex g_task_bytes_mutex;
+std::vector<TaskBytes> g_task_bytes;
+
 // The host ops' correlation ids, innermost last, of the calling thread.
 thread_local std::vector<uint64_t> t_correlation_stack;
 
@@ -95,6 +99,7 @@ class NpuSession final : public libkineto::IActivityProfilerSession {
 
   void processTrace(libkineto::ActivityLogger& logger, libkineto::getLinkedActivityCallback linked_activity,
                     int64_t, int64_t) override {
+    std::vector<TaskBytes> sized;
     for (const npuSimActivity& record : records_) {
       auto activity = std::make_unique<libkineto::GenericTraceActivity>(trace_->span, kinetoTypeOf(record.kind),
                                                                          record.name);
@@ -111,11 +116,18 @@ class NpuSession final : public libkineto::IActivityProfilerSession {
         activity->flow.start = false;
       }
       // Quoted metadata only: addMetadata would instantiate fmt, which libtorch does not export.
-      if (record.bytes != 0) activity->addMetadataQuoted("bytes", std::to_string(record.bytes));
+      if (record.bytes != 0) {
+        activity->addMetadataQuoted("bytes", std::to_string(record.bytes));
+        sized.push_back({record.device, static_cast<int64_t>(activity->resource), activity->startTime, record.bytes});
+      }
       activity->log(logger);
       trace_->activities.push_back(std::move(activity));
     }
     records_.clear();
+    {
+      std::lock_guard<std::mutex> lock(g_task_bytes_mutex);
+      g_task_bytes.insert(g_task_bytes.end(), sized.begin(), sized.end());
+    }
     status_ = libkineto::TraceStatus::READY;
   }
 
@@ -182,6 +194,13 @@ class NpuActivityProfiler final : public libkineto::IActivityProfiler {
 
 void setDeviceTimelineForced(bool forced) noexcept {
   g_device_timeline_forced.store(forced, std::memory_order_relaxed);
+}
+
+std::vector<TaskBytes> takeTaskBytes() {
+  std::lock_guard<std::mutex> lock(g_task_bytes_mutex);
+  std::vector<TaskBytes> taken;
+  taken.swap(g_task_bytes);
+  return taken;
 }
 
 void registerNpuActivityProfiler() {

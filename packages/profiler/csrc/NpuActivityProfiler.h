@@ -10,7 +10,19 @@
 // device type PrivateUse1 (npu).
 #pragma once
 
+#include <cstdint>
+#include <vector>
+
 namespace torch_npu::profiler {
+
+// The bytes of one device task, which kineto's events do not carry to Python:
+// the task is the one of `stream` (kineto's resource id) starting at `start_ns`.
+struct TaskBytes {
+  int32_t device;
+  int64_t stream;
+  int64_t start_ns;  // kineto's start time (epoch nanoseconds)
+  uint64_t bytes;
+};
 
 // Registers the child profiler with kineto, once per process.
 void registerNpuActivityProfiler();
@@ -19,5 +31,9 @@ void registerNpuActivityProfiler();
 // is asked for: torch_npu.profiler runs torch.profiler with the CPU activity
 // only (the same path on every PyTorch) and turns this on for its NPU one.
 void setDeviceTimelineForced(bool forced) noexcept;
+
+// The bytes of the tasks that carried some (copies, memsets, collectives) in
+// the sessions processed since the last call, which clears them.
+std::vector<TaskBytes> takeTaskBytes();
 
 }  // namespace torch_npu::profiler

@@ -1,7 +1,7 @@
 """``_ExperimentalConfig`` and its option enums, with the reference's names and values."""
 
 import warnings
-from typing import List
+from typing import List, Sequence, Union
 
 
 class ProfilerLevel:
@@ -60,7 +60,7 @@ def supported_ai_core_metrics() -> List[str]:
 
 def supported_export_type() -> List[str]:
     """Every ExportType value this build writes."""
-    return [ExportType.Text]
+    return [ExportType.Text, ExportType.Db]
 
 
 class _ExperimentalConfig:
@@ -79,16 +79,21 @@ class _ExperimentalConfig:
         l2_cache: bool = False,
         data_simplification: bool = True,
         record_op_args: bool = False,
-        export_type: str = ExportType.Text,
+        export_type: Union[str, Sequence[str]] = ExportType.Text,
         mstx: bool = False,
     ) -> None:
         _check_choice("profiler_level", profiler_level, supported_profiler_level())
         _check_choice("aic_metrics", aic_metrics, supported_ai_core_metrics())
-        _check_choice("export_type", export_type, _values(ExportType))
-        if export_type != ExportType.Text:
-            raise NotImplementedError(f"export_type={export_type!r} is not implemented yet (only ExportType.Text)")
+        export_types = [export_type] if isinstance(export_type, str) else list(dict.fromkeys(export_type))
+        if not export_types:
+            raise ValueError("export_type must name at least one of ExportType.Text, ExportType.Db")
+        for value in export_types:
+            _check_choice("export_type", value, supported_export_type())
         if record_op_args:
-            raise NotImplementedError("record_op_args=True is not implemented yet")
+            raise NotImplementedError(
+                "record_op_args=True is not supported on the simulator: the reference has CANN dump each AI Core "
+                "kernel's arguments (aclopStartDumpArgs(ACL_OP_DUMP_OP_AICORE_ARGS)) into '{profile dir}_op_args', "
+                "and the simulator runs no AI Core kernels, so there are no such arguments to dump")  # fmt: skip
         if aic_metrics != AiCMetrics.AiCoreNone:
             warnings.warn(f"aic_metrics={aic_metrics!r}: AI Core counters are not simulated; "
                           "the profile has everything else, without them", stacklevel=2)  # fmt: skip
@@ -100,7 +105,7 @@ class _ExperimentalConfig:
         self.l2_cache = l2_cache
         self.data_simplification = data_simplification
         self.record_op_args = record_op_args
-        self.export_type = export_type
+        self.export_type = export_types  # the reference's: always a list
         self.mstx = mstx
 
     def to_dict(self) -> dict:

@@ -12,7 +12,7 @@ import json
 import time
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 import torch
 import torch.profiler
@@ -22,7 +22,7 @@ from torch_npu.npu import mstx
 from torch_npu_profiler import _C
 from torch_npu_profiler.activities import ProfilerActivity, supported_activities
 from torch_npu_profiler.analysis import output_directory, trace_view
-from torch_npu_profiler.analysis.raw_data import HostOp, ProfileData, from_kineto
+from torch_npu_profiler.analysis.raw_data import HostOp, ProfileData, from_kineto, memory_records_of
 from torch_npu_profiler.experimental_config import ProfilerLevel, _ExperimentalConfig
 from torch_npu_profiler.schedule import ProfilerAction
 
@@ -38,6 +38,17 @@ def _rank() -> int:
     """This process's rank under torch.distributed, else -1."""
     distributed = torch.distributed
     return distributed.get_rank() if distributed.is_available() and distributed.is_initialized() else -1
+
+
+def _world_size() -> int:
+    """The number of ranks under torch.distributed, else 1."""
+    distributed = torch.distributed
+    return distributed.get_world_size() if distributed.is_available() and distributed.is_initialized() else 1
+
+
+def _take_task_bytes() -> Dict[Tuple[int, int], int]:
+    """The bytes of the device tasks processed since the last call, by (stream, start_ns)."""
+    return {(stream, start_ns): size for _device, stream, start_ns, size in _C._take_task_bytes()}
 
 
 class profile:  # noqa: N801  (the reference's name)
@@ -65,9 +76,6 @@ class profile:  # noqa: N801  (the reference's name)
         for activity in self.activities:
             if not isinstance(activity, ProfilerActivity):
                 raise TypeError(f"activities must be torch_npu.profiler.ProfilerActivity members, not {activity!r}")
-        if profile_memory:
-            raise NotImplementedError("profile_memory=True (operator_memory.csv, memory_record.csv) "
-                                      "is not implemented yet")  # fmt: skip
         self.experimental_config = experimental_config or _ExperimentalConfig()
         if not isinstance(self.experimental_config, _ExperimentalConfig):
             raise TypeError("experimental_config must be a torch_npu.profiler._ExperimentalConfig")
@@ -91,6 +99,7 @@ class profile:  # noqa: N801  (the reference's name)
         self._end_info: Dict[str, int] = {}
         self._data: Optional[ProfileData] = None
         self._mstx_ranges: List[mstx.Range] = []  # range_start/range_end ranges of the cycle
+        self._task_bytes: Dict[Tuple[int, int], int] = {}  # (stream, start_ns) -> bytes, of the cycle
 
     # --- the session -------------------------------------------------------------------
 
@@ -115,8 +124,10 @@ class profile:  # noqa: N801  (the reference's name)
         finally:
             _C._force_device_timeline(False)
             left = mstx._take_collected(stop=True)
+            bytes_left = _take_task_bytes()
         if self.on_trace_ready is None:
             self._mstx_ranges += left
+            self._task_bytes.update(bytes_left)
         self._end_info = _clock_info()
 
     def step(self) -> None:
@@ -133,6 +144,7 @@ class profile:  # noqa: N801  (the reference's name)
     def _trace_ready(self, _torch_profile: torch.profiler.profile) -> None:
         self._data = None
         self._mstx_ranges = mstx._take_collected()
+        self._task_bytes = _take_task_bytes()
         self.on_trace_ready(self)
 
     def data(self) -> ProfileData:
@@ -144,8 +156,11 @@ class profile:  # noqa: N801  (the reference's name)
                                    "or call start() and stop())")  # fmt: skip
             ranges = [HostOp(name=r.name, start_ns=r.start_ns, end_ns=r.end_ns, thread=r.thread, correlation_id=0)
                       for r in self._mstx_ranges]  # fmt: skip
+            memory = memory_records_of(kineto.experimental_event_tree()) if self._options["profile_memory"] else []
             self._data = from_kineto(kineto.events(), self._config(), with_host=ProfilerActivity.CPU in self.activities,
-                                     with_device=self._records_device, extra_host_ops=ranges)  # fmt: skip
+                                     with_device=self._records_device, extra_host_ops=ranges,
+                                     memory_records=memory, task_bytes=self._task_bytes)  # fmt: skip
+            self._data.rank, self._data.world_size = _rank(), _world_size()
         return self._data
 
     def _config(self) -> Dict[str, Any]:
@@ -176,8 +191,17 @@ class profile:  # noqa: N801  (the reference's name)
         self._torch.export_stacks(path, _STACK_METRICS.get(metric, metric))
 
     def export_memory_timeline(self, output_path: str, device: Optional[str] = None) -> None:
-        """Not implemented yet (needs profile_memory)."""
-        raise NotImplementedError("profile.export_memory_timeline is not implemented yet")
+        """Writes the memory timeline of ``device`` (default ``npu:0``) as torch.profiler does.
+
+        Needs ``record_shapes``, ``profile_memory`` and ``with_stack``. The format follows
+        ``output_path``'s suffix: ``.json`` or ``.json.gz`` (times and sizes by category),
+        ``.raw.json.gz`` (every memory event); ``.html`` is not supported (torch.profiler's plot
+        reads the CUDA allocator's peaks).
+        """
+        if output_path.endswith(".html"):
+            raise NotImplementedError("export_memory_timeline to .html is not supported yet on NPU "
+                                      "(use .json, .json.gz or .raw.json.gz)")  # fmt: skip
+        self._torch.export_memory_timeline(output_path, device or "npu:0")
 
     def add_metadata(self, key: str, value: str) -> None:
         """Adds ``key: value`` to profiler_metadata.json."""

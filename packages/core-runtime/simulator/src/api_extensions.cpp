@@ -24,6 +24,17 @@ aclError launchHostTask(const char* api, aclrtStream stream, void (*fn)(void*), 
   });
 }
 
+aclError launchLabeledHostTask(const char* api, aclrtStream stream, void (*fn)(void*), void* arg,
+                               npuSimActivityKind kind, const char* name, uint64_t bytes) {
+  const int64_t raw_kind = rawEnumValue(kind);
+  if (raw_kind < NPU_SIM_ACTIVITY_KERNEL || raw_kind > NPU_SIM_ACTIVITY_HOST_TASK) {
+    return fail(ACL_ERROR_INVALID_PARAM, "%s: kind %lld is no npuSimActivityKind", api,
+                static_cast<long long>(raw_kind));
+  }
+  if (name == nullptr) return fail(ACL_ERROR_INVALID_PARAM, "%s: name is null", api);
+  return launchHostTask(api, stream, fn, arg, ActivityLabel{kind, name, bytes});
+}
+
 }  // namespace
 
 extern "C" {
@@ -34,13 +45,12 @@ aclError npuSimLaunchHostTask(aclrtStream stream, void (*fn)(void*), void* arg) 
 
 aclError npuSimLaunchLabeledHostTask(aclrtStream stream, void (*fn)(void*), void* arg, npuSimActivityKind kind,
                                      const char* name) {
-  const int64_t raw_kind = rawEnumValue(kind);
-  if (raw_kind < NPU_SIM_ACTIVITY_KERNEL || raw_kind > NPU_SIM_ACTIVITY_HOST_TASK) {
-    return fail(ACL_ERROR_INVALID_PARAM, "npuSimLaunchLabeledHostTask: kind %lld is no npuSimActivityKind",
-                static_cast<long long>(raw_kind));
-  }
-  if (name == nullptr) return fail(ACL_ERROR_INVALID_PARAM, "npuSimLaunchLabeledHostTask: name is null");
-  return launchHostTask("npuSimLaunchLabeledHostTask", stream, fn, arg, ActivityLabel{kind, name});
+  return launchLabeledHostTask("npuSimLaunchLabeledHostTask", stream, fn, arg, kind, name, 0);
+}
+
+aclError npuSimLaunchSizedHostTask(aclrtStream stream, void (*fn)(void*), void* arg, npuSimActivityKind kind,
+                                   const char* name, uint64_t bytes) {
+  return launchLabeledHostTask("npuSimLaunchSizedHostTask", stream, fn, arg, kind, name, bytes);
 }
 
 aclError npuSimFailCurrentTask(const char* message) {

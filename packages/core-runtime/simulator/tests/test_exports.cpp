@@ -24,7 +24,7 @@ TEST_CASE(every_contract_symbol_resolves_with_dlsym) {
         "aclrtLaunchCallback", "npuSimLaunchHostTask", "npuSimDeviceOfPointer", "npuSimFailCurrentTask",
         "npuSimSetRecentErrMsg", "aclprofInit", "aclprofFinalize", "aclprofCreateConfig",
         "aclprofDestroyConfig", "aclprofStart", "aclprofStop", "npuSimProfDeviceClockNs", "npuSimProfSetCorrelationId",
-        "npuSimProfTakeActivities", "npuSimLaunchLabeledHostTask"}) {
+        "npuSimProfTakeActivities", "npuSimLaunchLabeledHostTask", "npuSimLaunchSizedHostTask"}) {
     if (dlsym(library, name) == nullptr) missing += std::string(" ") + name;
   }
   // Internals stay hidden.

@@ -109,6 +109,25 @@ TEST_CASE(each_task_is_recorded_with_its_kind_stream_and_correlation) {
   CHECK_ACL(aclrtDestroyStream(stream));
 }
 
+TEST_CASE(a_sized_host_task_records_its_bytes) {
+  ScopedSimulator sim;
+  aclrtStream stream = nullptr;
+  CHECK_ACL(aclrtCreateStream(&stream));
+  {
+    ScopedProfiling profiling({0});
+    CHECK_ACL(npuSimLaunchSizedHostTask(stream, &noop, nullptr, NPU_SIM_ACTIVITY_COLLECTIVE, "HcclAllReduce", 4096));
+    CHECK_ACL(aclrtSynchronizeStream(stream));
+  }
+  const std::vector<npuSimActivity> records = takeAll();
+  CHECK_EQ(records.size(), size_t{1});
+  CHECK_EQ(records[0].kind, int32_t{NPU_SIM_ACTIVITY_COLLECTIVE});
+  CHECK_EQ(records[0].bytes, uint64_t{4096});
+  CHECK(std::strcmp(records[0].name, "HcclAllReduce") == 0);
+  CHECK_ACL_ERROR(npuSimLaunchSizedHostTask(stream, &noop, nullptr, NPU_SIM_ACTIVITY_COLLECTIVE, nullptr, 1),
+                  ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL(aclrtDestroyStream(stream));
+}
+
 TEST_CASE(only_the_configured_devices_record) {
   ScopedSimulator sim(ScopedSimulator::Environment{{"TORCH_NPU_SIM_DEVICE_COUNT", "2"}});
   {

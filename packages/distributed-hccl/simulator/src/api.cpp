@@ -85,13 +85,15 @@ void runTask(void* arg) {
   if (failure) npuSimFailCurrentTask(failure.message.c_str());
 }
 
-// Checks the handle and the stream, then enqueues `body`.
-HcclResult launch(const char* api, HcclComm handle, aclrtStream stream, Body body) {
+// Checks the handle and the stream, then enqueues `body`; its profiling record
+// carries `bytes`, the payload of this rank's buffers.
+HcclResult launch(const char* api, HcclComm handle, aclrtStream stream, uint64_t bytes, Body body) {
   std::shared_ptr<Communicator> comm = registry().find(handle);
   if (!comm) return refuse(HCCL_E_PTR, std::string(api) + ": comm is not a live communicator");
   if (stream == nullptr) return refuse(HCCL_E_PTR, std::string(api) + ": stream is null");
   auto task = std::make_unique<Task>(Task{std::move(comm), std::move(body)});
-  const aclError error = npuSimLaunchLabeledHostTask(stream, &runTask, task.get(), NPU_SIM_ACTIVITY_COLLECTIVE, api);
+  const aclError error =
+      npuSimLaunchSizedHostTask(stream, &runTask, task.get(), NPU_SIM_ACTIVITY_COLLECTIVE, api, bytes);
   if (error == ACL_SUCCESS || error == ACL_ERROR_RT_AICORE_EXCEPTION) {
     task.release();  // runTask owns it now
     return error == ACL_SUCCESS ? HCCL_SUCCESS : HCCL_E_RUNTIME;
@@ -204,9 +206,10 @@ HCCL_SIM_EXPORT HcclResult HcclAllReduce(void* sendBuf, void* recvBuf, uint64_t 
   HCCL_SIM_TRY(checkReduce("HcclAllReduce", dataType, op));
   HCCL_SIM_TRY(checkBuffer("HcclAllReduce", "sendBuf", sendBuf, count));
   HCCL_SIM_TRY(checkBuffer("HcclAllReduce", "recvBuf", recvBuf, count));
-  return launch("HcclAllReduce", comm, stream, [=, send = hostView(sendBuf), recv = hostView(recvBuf)](Communicator& c) {
-    return allReduce(c, send, recv, count, dataType, op);
-  });
+  return launch("HcclAllReduce", comm, stream, count * elementSize(dataType),
+                [=, send = hostView(sendBuf), recv = hostView(recvBuf)](Communicator& c) {
+                  return allReduce(c, send, recv, count, dataType, op);
+                });
 }
 
 HCCL_SIM_EXPORT HcclResult HcclBroadcast(void* buf, uint64_t count, HcclDataType dataType, uint32_t root,
@@ -214,7 +217,7 @@ HCCL_SIM_EXPORT HcclResult HcclBroadcast(void* buf, uint64_t count, HcclDataType
   HCCL_SIM_TRY(checkType("HcclBroadcast", dataType));
   HCCL_SIM_TRY(checkBuffer("HcclBroadcast", "buf", buf, count));
   HCCL_SIM_TRY(checkRank("HcclBroadcast", "root", comm, root));
-  return launch("HcclBroadcast", comm, stream,
+  return launch("HcclBroadcast", comm, stream, count * elementSize(dataType),
                 [=, data = hostView(buf)](Communicator& c) { return broadcast(c, data, count, dataType, root); });
 }
 
@@ -223,9 +226,10 @@ HCCL_SIM_EXPORT HcclResult HcclReduce(void* sendBuf, void* recvBuf, uint64_t cou
   HCCL_SIM_TRY(checkReduce("HcclReduce", dataType, op));
   HCCL_SIM_TRY(checkBuffer("HcclReduce", "sendBuf", sendBuf, count));
   HCCL_SIM_TRY(checkRank("HcclReduce", "root", comm, root));
-  return launch("HcclReduce", comm, stream, [=, send = hostView(sendBuf), recv = hostView(recvBuf)](Communicator& c) {
-    return reduceToRoot(c, send, recv, count, dataType, op, root);
-  });
+  return launch("HcclReduce", comm, stream, count * elementSize(dataType),
+                [=, send = hostView(sendBuf), recv = hostView(recvBuf)](Communicator& c) {
+                  return reduceToRoot(c, send, recv, count, dataType, op, root);
+                });
 }
 
 HCCL_SIM_EXPORT HcclResult HcclAllGather(void* sendBuf, void* recvBuf, uint64_t sendCount, HcclDataType dataType,
@@ -233,9 +237,10 @@ HCCL_SIM_EXPORT HcclResult HcclAllGather(void* sendBuf, void* recvBuf, uint64_t 
   HCCL_SIM_TRY(checkType("HcclAllGather", dataType));
   HCCL_SIM_TRY(checkBuffer("HcclAllGather", "sendBuf", sendBuf, sendCount));
   HCCL_SIM_TRY(checkBuffer("HcclAllGather", "recvBuf", recvBuf, sendCount));
-  return launch("HcclAllGather", comm, stream, [=, send = hostView(sendBuf), recv = hostView(recvBuf)](Communicator& c) {
-    return allGather(c, send, recv, sendCount, dataType);
-  });
+  return launch("HcclAllGather", comm, stream, sendCount * elementSize(dataType),
+                [=, send = hostView(sendBuf), recv = hostView(recvBuf)](Communicator& c) {
+                  return allGather(c, send, recv, sendCount, dataType);
+                });
 }
 
 HCCL_SIM_EXPORT HcclResult HcclReduceScatter(void* sendBuf, void* recvBuf, uint64_t recvCount, HcclDataType dataType,
@@ -243,7 +248,9 @@ HCCL_SIM_EXPORT HcclResult HcclReduceScatter(void* sendBuf, void* recvBuf, uint6
   HCCL_SIM_TRY(checkReduce("HcclReduceScatter", dataType, op));
   HCCL_SIM_TRY(checkBuffer("HcclReduceScatter", "sendBuf", sendBuf, recvCount));
   HCCL_SIM_TRY(checkBuffer("HcclReduceScatter", "recvBuf", recvBuf, recvCount));
-  return launch("HcclReduceScatter", comm, stream,
+  std::shared_ptr<Communicator> found = registry().find(comm);
+  const uint64_t ranks = found ? found->size() : 0;  // a bad handle is refused by launch
+  return launch("HcclReduceScatter", comm, stream, ranks * recvCount * elementSize(dataType),
                 [=, send = hostView(sendBuf), recv = hostView(recvBuf)](Communicator& c) {
                   return reduceScatter(c, send, recv, recvCount, dataType, op);
                 });
@@ -270,7 +277,9 @@ HCCL_SIM_EXPORT HcclResult HcclAlltoAllV(const void* sendBuf, const void* sendCo
       std::vector<std::vector<uint64_t>>{copy(sendCounts), copy(sdispls), copy(recvCounts), copy(rdispls)});
   void* recv = hostView(const_cast<void*>(recvBuf));
   const void* send = hostView(sendBuf);
-  return launch("HcclAlltoAllV", comm, stream, [=](Communicator& c) {
+  uint64_t sent = 0;
+  for (uint64_t count : (*arrays)[0]) sent += count;
+  return launch("HcclAlltoAllV", comm, stream, sent * elementSize(sendType), [=](Communicator& c) {
     const auto& a = *arrays;
     return allToAllV(c, send, a[0].data(), a[1].data(), recv, a[2].data(), a[3].data(), sendType);
   });
@@ -305,8 +314,12 @@ HCCL_SIM_EXPORT HcclResult HcclBatchSendRecv(HcclSendRecvItem* sendRecvInfo, uin
     HCCL_SIM_TRY(checkBuffer(api, "buf", item.buf, item.count));
     HCCL_SIM_TRY(checkRank(api, "remoteRank", comm, item.remoteRank));
   }
-  for (HcclSendRecvItem& item : items) item.buf = hostView(item.buf);
-  return launch("HcclBatchSendRecv", comm, stream,
+  uint64_t bytes = 0;
+  for (HcclSendRecvItem& item : items) {
+    item.buf = hostView(item.buf);
+    bytes += item.count * elementSize(item.dataType);
+  }
+  return launch("HcclBatchSendRecv", comm, stream, bytes,
                 [items = std::move(items)](Communicator& c) { return sendReceive(c, items); });
 }
 
@@ -323,7 +336,7 @@ HCCL_SIM_EXPORT HcclResult HcclRecv(void* recvBuf, uint64_t count, HcclDataType 
 }
 
 HCCL_SIM_EXPORT HcclResult HcclBarrier(HcclComm comm, aclrtStream stream) {
-  return launch("HcclBarrier", comm, stream, [](Communicator& c) { return barrier(c); });
+  return launch("HcclBarrier", comm, stream, 0, [](Communicator& c) { return barrier(c); });
 }
 
 HCCL_SIM_EXPORT const char* HcclGetErrorString(HcclResult code) {

@@ -6,7 +6,9 @@
       profiler_metadata.json      versions and user metadata (profile.add_metadata)
       FRAMEWORK/profile_raw.json  the raw data (raw_data.py), what `analyse` reads
       logs/analysis.log           what the analysis wrote
-      ASCEND_PROFILER_OUTPUT/     the output files of the session's level
+      ASCEND_PROFILER_OUTPUT/     the output files of the session's level (memory files with
+                                  profile_memory, communication files when collectives ran),
+                                  or ascend_pytorch_profiler.db with export_type Db
       analyse.done                written last: the directory is complete
 """
 
@@ -17,7 +19,11 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Tuple
 
-from torch_npu_profiler.analysis import kernel_details, op_statistic, operator_details, step_trace_time, trace_view
+from torch_npu_profiler.analysis import (communication, communication_matrix, kernel_details, memory_record,
+                                         op_statistic, operator_details, operator_memory, pytorch_db,
+                                         step_trace_time, trace_view)  # fmt: skip
+from torch_npu_profiler.analysis.collectives import has_collectives
+from torch_npu_profiler.experimental_config import ExportType
 from torch_npu_profiler.analysis.raw_data import ProfileData
 
 OUTPUT_DIR = "ASCEND_PROFILER_OUTPUT"
@@ -26,13 +32,19 @@ SUFFIX = "_ascend_pt"
 LEVELS = ["Level_none", "Level0", "Level1", "Level2"]
 
 Writer = Callable[[ProfileData, Path], Path]
-# Each output file with the lowest level that writes it, and whether it needs steps.
-_OUTPUTS: List[Tuple[Writer, str, bool]] = [
-    (trace_view.write, "Level_none", False),
-    (operator_details.write, "Level_none", False),
-    (kernel_details.write, "Level0", False),
-    (step_trace_time.write, "Level0", True),
-    (op_statistic.write, "Level1", False),
+# What an output file needs besides its level: steps (a schedule), profile_memory, HCCL collectives.
+STEPS, MEMORY, COLLECTIVES = "steps", "memory", "collectives"
+# Each output file with the lowest level that writes it, and what else it needs.
+_OUTPUTS: List[Tuple[Writer, str, Tuple[str, ...]]] = [
+    (trace_view.write, "Level_none", ()),
+    (operator_details.write, "Level_none", ()),
+    (kernel_details.write, "Level0", ()),
+    (step_trace_time.write, "Level0", (STEPS,)),
+    (op_statistic.write, "Level1", ()),
+    (operator_memory.write, "Level_none", (MEMORY,)),
+    (memory_record.write, "Level_none", (MEMORY,)),
+    (communication.write, "Level0", (COLLECTIVES,)),
+    (communication_matrix.write, "Level0", (COLLECTIVES,)),
 ]
 
 
@@ -65,8 +77,16 @@ def analyse(directory: Path) -> List[Path]:
     output = directory / OUTPUT_DIR
     output.mkdir(exist_ok=True)
     (directory / DONE_FILE).unlink(missing_ok=True)
-    written = [writer(data, output) for writer, lowest, needs_steps in _OUTPUTS
-               if LEVELS.index(level) >= LEVELS.index(lowest) and (data.steps or not needs_steps)]  # fmt: skip
+    has = {STEPS: bool(data.steps), MEMORY: bool(data.config.get("common_config", {}).get("profile_memory")),
+           COLLECTIVES: has_collectives(data)}  # fmt: skip
+    export_types = data.config.get("experimental_config", {}).get("export_type", [ExportType.Text])
+    export_types = [export_types] if isinstance(export_types, str) else export_types
+    written = []
+    if ExportType.Text in export_types:
+        written = [writer(data, output) for writer, lowest, needs in _OUTPUTS
+                   if LEVELS.index(level) >= LEVELS.index(lowest) and all(has[need] for need in needs)]  # fmt: skip
+    if ExportType.Db in export_types:
+        written.append(pytorch_db.write(data, output))
     log = directory / "logs" / "analysis.log"
     log.parent.mkdir(exist_ok=True)
     log.write_text("".join(f"wrote {path.relative_to(directory)}\n" for path in written))

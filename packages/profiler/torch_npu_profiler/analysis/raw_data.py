@@ -2,7 +2,8 @@
 
 Collected from torch.profiler's kineto results (host ops with their shapes and stacks come
 from PyTorch itself; device tasks from torch_npu_profiler's kineto child profiler, linked to
-the host op that launched them by correlation id). Saved as FRAMEWORK/profile_raw.json in
+the host op that launched them by correlation id; with ``profile_memory``, the NPU caching
+allocator's reports, each attributed to the host op that made it). Saved as FRAMEWORK/profile_raw.json in
 the output directory, so that ``analyse`` can write the output files offline. Times are
 nanoseconds since the Unix epoch; outputs show them relative to ``origin_ns``.
 """
@@ -12,7 +13,7 @@ import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import torch
 
@@ -20,6 +21,8 @@ from torch_npu import _torch_features
 
 RAW_FILE = Path("FRAMEWORK") / "profile_raw.json"
 RAW_FORMAT_VERSION = 1
+# torch.profiler's name of an allocator report among its kineto events.
+MEMORY_EVENT = "[memory]"
 _STEP_NAME = re.compile(r"ProfilerStep#(\d+)$")
 # How torch.profiler's python tracer names frames: "file.py(12): f", "<built-in ...>", "nn.Module: Linear_0".
 _PYTHON_FRAME = re.compile(r".*\.py\(\d+\): |<built-in |nn\.Module: ")
@@ -82,6 +85,7 @@ class DeviceTask:
     start_ns: int
     end_ns: int
     correlation_id: int
+    bytes: int = 0  # copied or set, or a collective's payload on this rank
 
 
 @dataclass
@@ -94,6 +98,25 @@ class Step:
 
 
 @dataclass
+class MemoryRecord:
+    """One report of the NPU caching allocator to the profiler (c10::reportMemoryUsageToProfiler).
+
+    ``size`` is the block's size in bytes, positive when it was handed out, negative when it was
+    freed; the totals are the allocator's after the change. ``op`` is the innermost host op the
+    report happened in ("" outside any).
+    """
+
+    ptr: int
+    size: int
+    time_ns: int
+    total_allocated: int
+    total_reserved: int
+    device: int
+    thread: int
+    op: str
+
+
+@dataclass
 class ProfileData:
     """Everything one profile recorded, and how it was configured."""
 
@@ -103,6 +126,9 @@ class ProfileData:
     steps: List[Step]
     config: Dict[str, Any] = field(default_factory=dict)
     host_pid: int = field(default_factory=os.getpid)  # the recording process
+    memory_records: List[MemoryRecord] = field(default_factory=list)  # by time; profile_memory only
+    rank: int = -1  # under torch.distributed, else -1
+    world_size: int = 1
 
     def save(self, directory: Path) -> Path:
         """Writes the raw file under ``directory``; returns its path."""
@@ -129,6 +155,9 @@ class ProfileData:
             steps=[Step(**step) for step in document["steps"]],
             config=document["config"],
             host_pid=document["host_pid"],
+            memory_records=[MemoryRecord(**record) for record in document.get("memory_records", [])],
+            rank=document.get("rank", -1),
+            world_size=document.get("world_size", 1),
         )
 
 
@@ -139,15 +168,20 @@ def _is_python_frame(event: Any) -> bool:
 
 
 def from_kineto(events: List[Any], config: Dict[str, Any], with_host: bool, with_device: bool,
-                extra_host_ops: Sequence[HostOp] = ()) -> ProfileData:  # fmt: skip
+                extra_host_ops: Sequence[HostOp] = (), memory_records: Sequence[MemoryRecord] = (),
+                task_bytes: Optional[Dict[Tuple[int, int], int]] = None) -> ProfileData:  # fmt: skip
     """The raw data of torch.profiler's kineto events (``prof.profiler.kineto_results.events()``).
 
-    ``extra_host_ops`` are ranges recorded outside torch.profiler (mstx's range_start/range_end).
+    ``extra_host_ops`` are ranges recorded outside torch.profiler (mstx's range_start/range_end),
+    ``memory_records`` the allocator's reports (``memory_records_of``), ``task_bytes`` the
+    bytes of device tasks by (stream, start_ns) (``torch_npu_profiler._C._take_task_bytes``).
     Steps are kept without ``with_host`` (they come from host annotations), host ops are not.
     """
     host_ops: List[HostOp] = list(extra_host_ops)
     device_tasks: List[DeviceTask] = []
     for event in events:
+        if event.name() == MEMORY_EVENT:
+            continue  # allocator reports: see memory_records_of
         start = event.start_ns()
         end = start + event.duration_ns()
         if event.device_type() == torch.autograd.DeviceType.CPU:
@@ -161,19 +195,51 @@ def from_kineto(events: List[Any], config: Dict[str, Any], with_host: bool, with
                 name=event.name(), kind=task_kind(event.name()), device=event.device_index(),
                 stream=event.device_resource_id(), start_ns=start, end_ns=end,
                 correlation_id=event.linked_correlation_id(),
+                bytes=(task_bytes or {}).get((event.device_resource_id(), start), 0),
             ))  # fmt: skip
     steps = [Step(int(match.group(1)), op.start_ns, op.end_ns)
              for op in host_ops if (match := _STEP_NAME.match(op.name))]  # fmt: skip
     if not with_host:
         host_ops = []
-    starts = [op.start_ns for op in host_ops] + [task.start_ns for task in device_tasks]
+    starts = ([op.start_ns for op in host_ops] + [task.start_ns for task in device_tasks]
+              + [record.time_ns for record in memory_records])  # fmt: skip
     return ProfileData(
         origin_ns=min(starts, default=0),
         host_ops=sorted(host_ops, key=lambda op: (op.start_ns, -op.end_ns)),
         device_tasks=sorted(device_tasks, key=lambda task: (task.device, task.stream, task.start_ns)),
         steps=sorted(steps, key=lambda step: step.number),
         config=config,
+        memory_records=list(memory_records),
     )
+
+
+def memory_records_of(event_tree: List[Any]) -> List[MemoryRecord]:
+    """The NPU allocator's reports in torch.profiler's event tree (``kineto_results.experimental_event_tree()``).
+
+    Each report is a leaf of the tree; its op is its nearest ancestor that is an operator
+    (torch op or user range), not a python frame.
+    """
+    from torch._C._profiler import _EventType
+
+    records: List[MemoryRecord] = []
+    pending = list(event_tree)
+    while pending:
+        event = pending.pop()
+        pending.extend(event.children)
+        if event.tag != _EventType.Allocation:
+            continue
+        fields = event.extra_fields
+        if fields.device.type != "npu":
+            continue
+        parent = event.parent
+        while parent is not None and parent.tag != _EventType.TorchOp:
+            parent = parent.parent
+        records.append(MemoryRecord(
+            ptr=fields.ptr, size=fields.alloc_size, time_ns=event.start_time_ns, total_allocated=fields.total_allocated,
+            total_reserved=fields.total_reserved, device=fields.device.index or 0, thread=event.start_tid,
+            op=parent.name if parent is not None else "",
+        ))  # fmt: skip
+    return sorted(records, key=lambda record: record.time_ns)
 
 
 def relative_us(data: ProfileData, ns: int) -> float:

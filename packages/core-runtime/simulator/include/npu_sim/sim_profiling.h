@@ -36,7 +36,7 @@ typedef struct npuSimActivity {
   int64_t end_ns;
   // Set by the launching host thread (npuSimProfSetCorrelationId); 0: none.
   uint64_t correlation_id;
-  uint64_t bytes;      // copied or set; 0 for other kinds
+  uint64_t bytes;      // copied or set, or what a sized host task (a collective) moved; else 0
   uint64_t stream_id;  // unique per stream over the process's life, from 1
   int32_t device;      // the visible device index
   int32_t kind;        // an npuSimActivityKind
@@ -61,6 +61,11 @@ ACL_FUNC_VISIBILITY aclError npuSimProfTakeActivities(npuSimActivity* records, s
 // how the simulated operator and collective libraries label their tasks.
 ACL_FUNC_VISIBILITY aclError npuSimLaunchLabeledHostTask(aclrtStream stream, void (*fn)(void*), void* arg,
                                                          npuSimActivityKind kind, const char* name);
+
+// npuSimLaunchLabeledHostTask whose record also carries `bytes`: how the
+// simulated HCCL reports the bytes a collective sends.
+ACL_FUNC_VISIBILITY aclError npuSimLaunchSizedHostTask(aclrtStream stream, void (*fn)(void*), void* arg,
+                                                       npuSimActivityKind kind, const char* name, uint64_t bytes);
 
 #ifdef __cplusplus
 }
