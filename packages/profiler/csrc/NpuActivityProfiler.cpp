@@ -17,6 +17,7 @@
 #include "ProfilingApi.h"
 #include "npu/NPUException.h"
 #include "npu/NPUFunctions.h"
+#include "npu/NPURuntime.h"
 
 namespace torch_npu::profiler {
 namespace {
@@ -62,6 +63,8 @@ class NpuSession final : public libkineto::IActivityProfilerSession {
   }
 
   void start() override {
+    // A profile may start before anything touched the NPU; profiling needs the runtime.
+    npu::ensureRuntimeInitialized();
     const c10::DeviceIndex devices = npu::device_count_ensure_non_zero();
     std::vector<uint32_t> ids(static_cast<size_t>(devices));
     for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<uint32_t>(i);

@@ -87,3 +87,16 @@ def test_the_profiler_extra_pins_this_wheel():
     assert any(r.replace(" ", "").startswith(f"torch-npu-profiler=={version};") and 'extra=="profiler"' in
                r.replace(" ", "").replace("'", '"') for r in requirements), requirements  # fmt: skip
     assert metadata.version("torch-npu-profiler") == version
+
+
+def test_a_profile_may_start_before_the_process_touched_the_npu(tmp_path):
+    # A fresh process: the runtime is not initialized until the profile starts.
+    code = (
+        "import sys, torch, torch_npu, torch_npu.profiler as p\n"
+        "with p.profile(activities=[p.ProfilerActivity.CPU, p.ProfilerActivity.NPU],\n"
+        "               on_trace_ready=p.tensorboard_trace_handler(sys.argv[1])):\n"
+        "    torch.ones(4, device='npu').add(1).cpu()\n"
+        "print('profiled')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0 and "profiled" in result.stdout, result.stderr[-3000:]
