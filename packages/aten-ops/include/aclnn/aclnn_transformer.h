@@ -69,6 +69,23 @@ ACL_FUNC_VISIBILITY aclnnStatus aclnnFlashAttentionUnpaddingScoreGrad(void* work
                                                                       aclOpExecutor* executor,
                                                                       const aclrtStream stream);
 
+// Inference attention over a whole prompt: attentionOut = Softmax(Mask(scaleValue *
+// query @ key^T + pseShift, attenMask)) @ value, numKeyValueHeads (0: numHeads)
+// key/value heads shared by groups of the numHeads query heads, each batch's
+// first actualSeqLengths[b] queries over its first actualSeqLengthsKv[b] keys.
+// The deq/quant tensors are the int8 quantization's; innerPrecise 0 selects the
+// high-precision mode, 1 the high-performance one. (CANN 8.5 ops-transformer,
+// attention/prompt_flash_attention/docs/aclnnPromptFlashAttentionV3.md.)
+ACL_FUNC_VISIBILITY aclnnStatus aclnnPromptFlashAttentionV3GetWorkspaceSize(
+    const aclTensor* query, const aclTensor* key, const aclTensor* value, const aclTensor* pseShift,
+    const aclTensor* attenMask, const aclIntArray* actualSeqLengths, const aclIntArray* actualSeqLengthsKv,
+    const aclTensor* deqScale1, const aclTensor* quantScale1, const aclTensor* deqScale2,
+    const aclTensor* quantScale2, const aclTensor* quantOffset2, int64_t numHeads, double scaleValue,
+    int64_t preTokens, int64_t nextTokens, char* inputLayout, int64_t numKeyValueHeads, int64_t sparseMode,
+    int64_t innerPrecise, const aclTensor* attentionOut, uint64_t* workspaceSize, aclOpExecutor** executor);
+ACL_FUNC_VISIBILITY aclnnStatus aclnnPromptFlashAttentionV3(void* workspace, uint64_t workspaceSize,
+                                                            aclOpExecutor* executor, aclrtStream stream);
+
 // yOut = x * rstdOut * gamma, rstdOut = 1 / sqrt(mean(x^2) + epsilon) over
 // gamma's (trailing) dimensions; rstdOut is float, x's shape with those dims 1.
 ACL_FUNC_VISIBILITY aclnnStatus aclnnRmsNormGetWorkspaceSize(const aclTensor* x, const aclTensor* gamma,

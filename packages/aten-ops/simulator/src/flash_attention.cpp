@@ -269,4 +269,76 @@ void flashAttentionBackward(const at::Tensor& query, const at::Tensor& key, cons
   }
 }
 
+namespace {
+
+// A mask of PFA as (B or 1, N or 1, S1, S2): from (S1, S2) or (B, S1, S2).
+at::Tensor fourDimensional(const at::Tensor& t) {
+  if (!t.defined() || t.dim() == 4) return t;
+  if (t.dim() == 2) return t.view({1, 1, t.size(0), t.size(1)});
+  TORCH_CHECK(t.dim() == 3, "aclnnPromptFlashAttentionV3: attenMask must be 2-, 3- or 4-dimensional, not ",
+              t.dim(), "-dimensional");
+  return t.unsqueeze(1);
+}
+
+// Batch b's top-left (q_len, kv_len) part of a 4-dimensional mask.
+at::Tensor batchPart(const at::Tensor& t, int64_t b, int64_t q_len, int64_t kv_len) {
+  if (!t.defined()) return t;
+  return t.narrow(0, t.size(0) == 1 ? 0 : b, 1).narrow(2, 0, q_len).narrow(3, 0, kv_len);
+}
+
+int64_t lengthOf(const std::vector<int64_t>& lengths, int64_t b, int64_t full, const char* name) {
+  if (lengths.empty()) return full;
+  TORCH_CHECK(lengths[b] >= 0 && lengths[b] <= full, "aclnnPromptFlashAttentionV3: ", name, "[", b, "] = ",
+              lengths[b], " is not in [0, ", full, "]");
+  return lengths[b];
+}
+
+}  // namespace
+
+void promptFlashAttention(const at::Tensor& query, const at::Tensor& key, const at::Tensor& value,
+                          const at::Tensor& pse, const at::Tensor& atten_mask, const std::vector<int64_t>& q_lengths,
+                          const std::vector<int64_t>& kv_lengths, const AttentionOptions& options,
+                          int64_t kv_head_num, at::Tensor& attention_out) {
+  constexpr const char* op = "aclnnPromptFlashAttentionV3";
+  const std::string& layout = options.layout;
+  TORCH_CHECK(layout == "BSH" || layout == "BSND" || layout == "BNSD", op, ": inputLayout ", layout,
+              " is not simulated (BSH, BSND and BNSD are)");
+  check(op, query, key, value, options);
+  TORCH_CHECK(!pse.defined(), op, ": pseShift is not simulated");
+  const int64_t heads = options.head_num;
+  const int64_t kv_heads = kv_head_num == 0 ? heads : kv_head_num;
+  TORCH_CHECK(kv_heads > 0 && heads % kv_heads == 0, op, ": numKeyValueHeads ", kv_heads,
+              " must divide numHeads ", heads);
+  const int64_t head_dim = headDim(query, options);
+  TORCH_CHECK(headsOf(query, layout, head_dim) == heads, op, ": query has ", headsOf(query, layout, head_dim),
+              " heads, numHeads is ", heads);
+  TORCH_CHECK(headsOf(key, layout, head_dim) == kv_heads && headsOf(value, layout, head_dim) == kv_heads, op,
+              ": key and value must have numKeyValueHeads ", kv_heads, " heads of size ", head_dim);
+  const Layout view{layout};
+  const at::Tensor q = view.toBnsd(query, heads);
+  const at::Tensor k = view.toBnsd(key, kv_heads);
+  const at::Tensor v = view.toBnsd(value, kv_heads);
+  at::Tensor out = view.toBnsd(attention_out, heads);
+  const int64_t batch = q.size(0);
+  TORCH_CHECK(q_lengths.empty() || static_cast<int64_t>(q_lengths.size()) == batch, op,
+              ": actualSeqLengths must have one length per batch (", batch, "), got ", q_lengths.size());
+  TORCH_CHECK(kv_lengths.empty() || static_cast<int64_t>(kv_lengths.size()) == batch, op,
+              ": actualSeqLengthsKv must have one length per batch (", batch, "), got ", kv_lengths.size());
+  AttentionOptions masking = options;
+  if (options.sparse_mode == 0 && !atten_mask.defined()) {
+    masking.pre_tokens = std::numeric_limits<int64_t>::max() / 2;
+    masking.next_tokens = std::numeric_limits<int64_t>::max() / 2;
+  }
+  const at::Tensor mask = fourDimensional(atten_mask);
+  out.zero_();
+  for (int64_t b = 0; b < batch; ++b) {
+    const int64_t q_len = lengthOf(q_lengths, b, q.size(2), "actualSeqLengths");
+    const int64_t kv_len = lengthOf(kv_lengths, b, k.size(2), "actualSeqLengthsKv");
+    if (q_len == 0) continue;
+    const Problem in = problem(q.narrow(0, b, 1).narrow(2, 0, q_len), k.narrow(0, b, 1).narrow(2, 0, kv_len),
+                               v.narrow(0, b, 1).narrow(2, 0, kv_len), at::Tensor(), heads);
+    out.narrow(0, b, 1).narrow(2, 0, q_len).copy_(forward(in, batchPart(mask, b, q_len, kv_len), masking).out);
+  }
+}
+
 }  // namespace npu_sim::aclnn
