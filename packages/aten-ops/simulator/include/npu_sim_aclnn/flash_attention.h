@@ -47,4 +47,15 @@ void promptFlashAttention(const at::Tensor& query, const at::Tensor& key, const 
                           const std::vector<int64_t>& kv_lengths, const AttentionOptions& options,
                           int64_t kv_head_num, at::Tensor& attention_out);
 
+// aclnnIncreFlashAttentionV4 (layouts BSH, BSND, BNSD; query's sequence length 1):
+// batch b attends to its first kv_lengths[b] keys (all when empty), from a dense
+// (B, S, ...) key/value or, with block_table, from the paged cache's blocks
+// block_table[b][0], [1], ... of block_size keys each. The mask is (B, S) or
+// (B, 1, S) or (B, 1, 1, S), true where masked.
+void incrementalFlashAttention(const at::Tensor& query, const at::Tensor& key, const at::Tensor& value,
+                               const at::Tensor& pse, const at::Tensor& atten_mask,
+                               const std::vector<int64_t>& kv_lengths, const at::Tensor& block_table,
+                               int64_t block_size, const AttentionOptions& options, int64_t kv_head_num,
+                               at::Tensor& attention_out);
+
 }  // namespace npu_sim::aclnn
