@@ -161,8 +161,8 @@ at::Tensor nonzero(const at::Tensor& self) {
 
 at::Tensor& nonzero_out(const at::Tensor& self, at::Tensor& out) {
   const npu::NPUGuard guard(commonDevice({self, out}));
-  TORCH_CHECK(out.scalar_type() == at::kLong, "nonzero: Expected out tensor to have scalar type Long but got scalar type",
-              out.scalar_type());
+  TORCH_CHECK(out.scalar_type() == at::kLong,
+              "nonzero: Expected out tensor to have scalar type Long but got scalar type", out.scalar_type());
   at::assert_no_internal_overlap(out);
   at::assert_no_overlap(out, self);
   const at::Tensor found = nonzeroOnDevice(self);

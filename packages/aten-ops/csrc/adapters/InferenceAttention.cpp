@@ -10,6 +10,7 @@
 #include <c10/core/SymInt.h>
 #include <torch/library.h>
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <utility>
@@ -28,7 +29,9 @@ constexpr int64_t kHighPrecisionSparseModes = 10;
 
 bool given(const std::optional<at::Tensor>& tensor) { return tensor.has_value() && tensor->defined(); }
 
-void checkNotQuantized(const char* op, std::initializer_list<std::pair<const char*, const std::optional<at::Tensor>*>> scales) {
+using NamedTensors = std::initializer_list<std::pair<const char*, const std::optional<at::Tensor>*>>;
+
+void checkNotQuantized(const char* op, NamedTensors scales) {
   for (const auto& [name, tensor] : scales) {
     TORCH_CHECK(!given(*tensor), op, ": ", name, " (int8 quantization) is not supported yet");
   }

@@ -1,6 +1,7 @@
 // The simulated kernels of aclnnFlashAttentionScore, aclnnFlashAttentionVarLenScore,
-// their gradients and aclnnPromptFlashAttentionV3 (see aclnn/aclnn_transformer.h for the arguments), computed as the textbook
-// attention in float over CPU views: the fused kernel's results without its
+// their gradients, aclnnPromptFlashAttentionV3 and aclnnIncreFlashAttentionV4 (see
+// aclnn/aclnn_transformer.h for the arguments), computed as the textbook attention
+// in float over CPU views: the fused kernel's results without its
 // tiling. Bad arguments raise with the operator's name.
 #pragma once
 
