@@ -91,6 +91,7 @@ class AclnnOp:
     cpu: str
     aten: dict[str, dict]
     check: str  # ATen's argument checks, run on the host before the launch ("" when the others cover it)
+    view_shape: str  # the written tensor whose view shape the operator sets when it runs ("" for none)
 
     @property
     def caller(self) -> str:
@@ -117,7 +118,7 @@ def load_ops(path: Path) -> list[AclnnOp]:
     return [
         AclnnOp(
             row["aclnn"], parse_params(row["params"]), row["cpu"].strip(), row.get("aten") or {},
-            (row.get("check") or "").strip(),
+            (row.get("check") or "").strip(), row.get("view_shape") or "",
         )  # fmt: skip
         for row in rows
     ]
@@ -158,7 +159,9 @@ def signatures_header(ops: list[AclnnOp]) -> str:
 
 def caller_signature(op: AclnnOp) -> str:
     params = ", ".join(f"{p.type.wrapper} {p.name}" for p in op.params)
-    return f"void {op.caller}({params})"
+    # A row with view_shape returns that output's shape as the operator set it.
+    result = "std::vector<int64_t>" if op.view_shape else "void"
+    return f"{result} {op.caller}({params})"
 
 
 def caller_definition(op: AclnnOp) -> str:
@@ -181,6 +184,8 @@ def caller_definition(op: AclnnOp) -> str:
         f"    return get_workspace_size({', '.join(arguments)}, workspace_size, executor);\n"
         f"  }}, launch);"
     )
+    if op.view_shape:
+        lines.append(f'  return viewShapeAfterRun("{op.name}", {op.view_shape}_acl.get());')
     lines.append("}")
     return "\n".join(lines)
 
@@ -286,6 +291,12 @@ def simulator_definition(op: AclnnOp) -> str:
         return f"{held} = npu_sim::aclnn::{p.type.simulator}({p.name})"
 
     captures = ", ".join(capture(p) for p in op.params)
+    if op.view_shape:
+        shaped = next((p for p in op.params if p.name == op.view_shape), None)
+        if shaped is None or shaped.kind != "Tensor!":
+            raise ValueError(f"{op.name}: view_shape {op.view_shape!r} is not one of its Tensor! params")
+        # The kernel writes the caller's descriptor, which outlives the run (see viewShapeAfterRun).
+        captures += f", {op.view_shape}_descriptor = {op.view_shape}"
     # Views of device memory are made where the kernel runs (see TensorArgument).
     views = "".join(f"        auto {p.name} = {p.name}_argument.view();\n" for p in op.params if p.type.viewed)
     return (
@@ -316,7 +327,8 @@ def write_if_changed(path: Path, text: str) -> None:
 def generate(ops: list[AclnnOp], out_dir: Path) -> None:
     schemas = load_schemas()
     out_dir.mkdir(parents=True, exist_ok=True)
-    callers_h = [GENERATED, "#pragma once\n", "#include <ATen/core/Tensor.h>\n", "namespace torch_npu::ops::aclnn {\n"]
+    callers_h = [GENERATED, "#pragma once\n", "#include <ATen/core/Tensor.h>\n\n#include <vector>\n",
+                 "namespace torch_npu::ops::aclnn {\n"]
     callers_h += [f"{caller_signature(op)};" for op in ops]
     callers_h.append("\n}  // namespace torch_npu::ops::aclnn\n")
     write_if_changed(out_dir / "AclnnCallers.h", "\n".join(callers_h))

@@ -183,4 +183,15 @@ void launchOnCurrentStream(const char* op, uint64_t workspace_size, aclOpExecuto
   checkStatus(launch(workspace.get(), workspace_size, executor, npu::getCurrentNPUStream()), op, "");
 }
 
+std::vector<int64_t> viewShapeAfterRun(const char* op, const aclTensor* output) {
+  static const auto get_view_shape = TORCH_NPU_RESOLVE_ACLNN(aclGetViewShape);
+  npu::getCurrentNPUStream().synchronize();
+  int64_t* dims = nullptr;
+  uint64_t dims_num = 0;
+  checkStatus(get_view_shape(output, &dims, &dims_num), op, " aclGetViewShape");
+  // CANN allocates the array with new[]; the caller frees it.
+  const std::unique_ptr<int64_t[]> owned(dims);
+  return std::vector<int64_t>(dims, dims + dims_num);
+}
+
 }  // namespace torch_npu::ops::aclnn

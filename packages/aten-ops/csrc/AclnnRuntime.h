@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "aclnn/acl_meta.h"
 #include "acl/acl_rt.h"
@@ -69,5 +70,11 @@ void runTwoPhase(const char* op, GetWorkspaceSize&& get_workspace_size, LaunchFu
   checkStatus(get_workspace_size(&workspace_size, &executor), op, "GetWorkspaceSize");
   launchOnCurrentStream(op, workspace_size, executor, launch);
 }
+
+// For an operator whose output size depends on the data (aclnnNonzero): waits
+// for the current stream, then reads the view shape the operator gave `output`
+// (aclGetViewShape). `output` is the descriptor passed to the operator, alive
+// until this returns.
+std::vector<int64_t> viewShapeAfterRun(const char* op, const aclTensor* output);
 
 }  // namespace torch_npu::ops::aclnn

@@ -32,6 +32,7 @@ CUSTOM_OPERATORS: tuple[str, ...] = (
     "npu_linear", "npu_linear_backward", "npu_rotary_mul", "npu_rotary_mul_backward", "npu_confusion_transpose",
     "npu_confusion_transpose_backward", "npu_one_hot", "npu_moe_gating_top_k_softmax", "npu_moe_init_routing",
     "npu_moe_finalize_routing", "npu_grouped_matmul", "npu_dynamic_quant", "npu_quant_matmul",
+    "npu_prompt_flash_attention", "npu_incre_flash_attention",
 )  # fmt: skip
 
 

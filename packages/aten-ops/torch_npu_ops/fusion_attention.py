@@ -1,4 +1,6 @@
-"""npu_fusion_attention: shapes for tracing (FakeTensor, torch.compile) and its autograd formula.
+"""npu_fusion_attention: shapes for tracing (FakeTensor, torch.compile) and its autograd formula;
+npu_prompt_flash_attention's and npu_incre_flash_attention's shapes (inference only: the
+reference gives them no gradient).
 
 The kernels are native (csrc/adapters/FusionAttention.cpp); the backward is the
 reference's: npu_fusion_attention_grad from the forward's softmax statistics and
@@ -98,3 +100,17 @@ def _backward(ctx: Any, grad_out: torch.Tensor, *unused_grads: Any) -> tuple:
 
 
 torch.library.register_autograd("npu::npu_fusion_attention", _backward, setup_context=_save_for_backward)
+
+
+@torch.library.register_fake("npu::npu_prompt_flash_attention")
+def _prompt_flash_attention_shapes(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
+                                   **options: Any) -> torch.Tensor:  # fmt: skip
+    """The attention output: query's shape and dtype (the layouts supported keep it)."""
+    return query.new_empty(query.shape)
+
+
+@torch.library.register_fake("npu::npu_incre_flash_attention")
+def _incre_flash_attention_shapes(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
+                                  **options: Any) -> torch.Tensor:  # fmt: skip
+    """The attention output of the decoding step: query's shape and dtype."""
+    return query.new_empty(query.shape)

@@ -1,7 +1,8 @@
 // Advanced indexing, self[indices] and self[indices] = values, over CANN's
 // aclnnIndex and aclnnIndexPutImpl: ATen's host work (masks to indices, their
 // broadcast, the indexed shape and ATen's messages), then one launch. Absent
-// indices travel as empty tensors, as in the reference.
+// indices travel as empty tensors, as in the reference. nonzero (which turns
+// masks into indices) over aclnnNonzero.
 #include <ATen/ExpandUtils.h>
 #include <ATen/MemoryOverlap.h>
 #include <ATen/native/IndexingUtils.h>
@@ -9,6 +10,7 @@
 #include <ATen/ops/empty.h>
 #include <torch/library.h>
 
+#include <limits>
 #include <sstream>
 #include <vector>
 
@@ -135,9 +137,45 @@ at::Tensor& index_put_impl_(at::Tensor& self, const c10::List<std::optional<at::
   return self;
 }
 
+// The (count, self.dim()) indices of self's nonzero elements. aclnnNonzero
+// writes them into an output sized for every element nonzero and sets its view
+// shape to the rows written, which the caller reads after synchronizing the
+// stream (the result's size is known only then, as on CUDA); the result is
+// those first rows.
+at::Tensor nonzeroOnDevice(const at::Tensor& self) {
+  TORCH_CHECK(self.numel() < std::numeric_limits<int>::max(),
+              "nonzero is not supported for tensors with more than INT_MAX elements, "
+              "See https://github.com/pytorch/pytorch/issues/51871");
+  at::Tensor all = at::empty({self.numel(), self.dim()}, self.options().dtype(at::kLong));
+  const std::vector<int64_t> shape = aclnn::Nonzero(self, all);
+  TORCH_CHECK(shape.size() == 2 && shape[1] == self.dim() && shape[0] >= 0 && shape[0] <= self.numel(),
+              "aclnnNonzero set the output's shape to ", c10::IntArrayRef(shape), " for an input of shape ",
+              self.sizes());
+  return shape[0] == self.numel() ? all : all.narrow(0, 0, shape[0]);
+}
+
+at::Tensor nonzero(const at::Tensor& self) {
+  const npu::NPUGuard guard(commonDevice({self}));
+  return nonzeroOnDevice(self);
+}
+
+at::Tensor& nonzero_out(const at::Tensor& self, at::Tensor& out) {
+  const npu::NPUGuard guard(commonDevice({self, out}));
+  TORCH_CHECK(out.scalar_type() == at::kLong,
+              "nonzero: Expected out tensor to have scalar type Long but got scalar type", out.scalar_type());
+  at::assert_no_internal_overlap(out);
+  at::assert_no_overlap(out, self);
+  const at::Tensor found = nonzeroOnDevice(self);
+  at::native::resize_output(out, found.sizes());
+  out.copy_(found);
+  return out;
+}
+
 }  // namespace
 
 TORCH_LIBRARY_IMPL(aten, PrivateUse1, m) {
+  m.impl("nonzero", TORCH_FN(nonzero));
+  m.impl("nonzero.out", TORCH_FN(nonzero_out));
   m.impl("index.Tensor", TORCH_FN(index));
   m.impl("index.Tensor_out", TORCH_FN(index_out));
   m.impl("_index_put_impl_", TORCH_FN(index_put_impl_));

@@ -123,6 +123,16 @@ ACL_FUNC_VISIBILITY aclnnStatus aclnnIndexSelectGetWorkspaceSize(const aclTensor
 ACL_FUNC_VISIBILITY aclnnStatus aclnnIndexSelect(void* workspace, uint64_t workspaceSize, aclOpExecutor* executor,
                                                  aclrtStream stream);
 
+// out = the indices of self's nonzero elements, one row of self.dim() int64
+// coordinates per element, in row-major order. out is allocated for every element
+// nonzero (self.numel() rows); the operator sets out's view shape to the rows it
+// wrote, which aclGetViewShape reads once the stream is synchronized.
+// (CANN 8.5 ops-nn, index/non_zero/docs/aclnnNonzero.md.)
+ACL_FUNC_VISIBILITY aclnnStatus aclnnNonzeroGetWorkspaceSize(const aclTensor* self, aclTensor* out,
+                                                             uint64_t* workspaceSize, aclOpExecutor** executor);
+ACL_FUNC_VISIBILITY aclnnStatus aclnnNonzero(void* workspace, uint64_t workspaceSize, aclOpExecutor* executor,
+                                             aclrtStream stream);
+
 // out = self <= other, broadcast.
 ACL_FUNC_VISIBILITY aclnnStatus aclnnLeTensorGetWorkspaceSize(const aclTensor* self, const aclTensor* other,
                                                               aclTensor* out, uint64_t* workspaceSize,

@@ -69,6 +69,42 @@ ACL_FUNC_VISIBILITY aclnnStatus aclnnFlashAttentionUnpaddingScoreGrad(void* work
                                                                       aclOpExecutor* executor,
                                                                       const aclrtStream stream);
 
+// Inference attention over a whole prompt: attentionOut = Softmax(Mask(scaleValue *
+// query @ key^T + pseShift, attenMask)) @ value, numKeyValueHeads (0: numHeads)
+// key/value heads shared by groups of the numHeads query heads, each batch's
+// first actualSeqLengths[b] queries over its first actualSeqLengthsKv[b] keys.
+// The deq/quant tensors are the int8 quantization's; innerPrecise 0 selects the
+// high-precision mode, 1 the high-performance one. (CANN 8.5 ops-transformer,
+// attention/prompt_flash_attention/docs/aclnnPromptFlashAttentionV3.md.)
+ACL_FUNC_VISIBILITY aclnnStatus aclnnPromptFlashAttentionV3GetWorkspaceSize(
+    const aclTensor* query, const aclTensor* key, const aclTensor* value, const aclTensor* pseShift,
+    const aclTensor* attenMask, const aclIntArray* actualSeqLengths, const aclIntArray* actualSeqLengthsKv,
+    const aclTensor* deqScale1, const aclTensor* quantScale1, const aclTensor* deqScale2,
+    const aclTensor* quantScale2, const aclTensor* quantOffset2, int64_t numHeads, double scaleValue,
+    int64_t preTokens, int64_t nextTokens, char* inputLayout, int64_t numKeyValueHeads, int64_t sparseMode,
+    int64_t innerPrecise, const aclTensor* attentionOut, uint64_t* workspaceSize, aclOpExecutor** executor);
+ACL_FUNC_VISIBILITY aclnnStatus aclnnPromptFlashAttentionV3(void* workspace, uint64_t workspaceSize,
+                                                            aclOpExecutor* executor, aclrtStream stream);
+
+// Inference attention for one decoding step (query's sequence length 1) over the
+// key/value cache: key and value are lists of one tensor, either (B, S, ...) in
+// inputLayout or, with blocktable (int32 (B, max blocks), the cache blocks of each
+// batch in order), a paged cache of (block count, blockSize, H) blocks for BSH/BSND
+// ((block count, N, blockSize, D) for BNSD); batch b attends to its first
+// actualSeqLengths[b] keys. kvPaddingSize is the left padding of the cache; the
+// dequant/quant/antiquant tensors are the quantization's. (CANN 8.5
+// ops-transformer, attention/incre_flash_attention/docs/aclnnIncreFlashAttentionV4.md.)
+ACL_FUNC_VISIBILITY aclnnStatus aclnnIncreFlashAttentionV4GetWorkspaceSize(
+    const aclTensor* query, const aclTensorList* key, const aclTensorList* value, const aclTensor* pseShift,
+    const aclTensor* attenMask, const aclIntArray* actualSeqLengths, const aclTensor* dequantScale1,
+    const aclTensor* quantScale1, const aclTensor* dequantScale2, const aclTensor* quantScale2,
+    const aclTensor* quantOffset2, const aclTensor* antiquantScale, const aclTensor* antiquantOffset,
+    const aclTensor* blocktable, const aclTensor* kvPaddingSize, int64_t numHeads, double scaleValue,
+    char* inputLayout, int64_t numKeyValueHeads, int64_t blockSize, int64_t innerPrecise,
+    const aclTensor* attentionOut, uint64_t* workspaceSize, aclOpExecutor** executor);
+ACL_FUNC_VISIBILITY aclnnStatus aclnnIncreFlashAttentionV4(void* workspace, uint64_t workspaceSize,
+                                                           aclOpExecutor* executor, aclrtStream stream);
+
 // yOut = x * rstdOut * gamma, rstdOut = 1 / sqrt(mean(x^2) + epsilon) over
 // gamma's (trailing) dimensions; rstdOut is float, x's shape with those dims 1.
 ACL_FUNC_VISIBILITY aclnnStatus aclnnRmsNormGetWorkspaceSize(const aclTensor* x, const aclTensor* gamma,

@@ -269,4 +269,158 @@ void flashAttentionBackward(const at::Tensor& query, const at::Tensor& key, cons
   }
 }
 
+namespace {
+
+// A mask of PFA as (B or 1, N or 1, S1, S2): from (S1, S2) or (B, S1, S2).
+at::Tensor fourDimensional(const at::Tensor& t) {
+  if (!t.defined() || t.dim() == 4) return t;
+  if (t.dim() == 2) return t.view({1, 1, t.size(0), t.size(1)});
+  TORCH_CHECK(t.dim() == 3, "aclnnPromptFlashAttentionV3: attenMask must be 2-, 3- or 4-dimensional, not ",
+              t.dim(), "-dimensional");
+  return t.unsqueeze(1);
+}
+
+// Batch b's top-left (q_len, kv_len) part of a 4-dimensional mask.
+at::Tensor batchPart(const at::Tensor& t, int64_t b, int64_t q_len, int64_t kv_len) {
+  if (!t.defined()) return t;
+  return t.narrow(0, t.size(0) == 1 ? 0 : b, 1).narrow(2, 0, q_len).narrow(3, 0, kv_len);
+}
+
+int64_t lengthOf(const char* op, const std::vector<int64_t>& lengths, int64_t b, int64_t full, const char* name) {
+  if (lengths.empty()) return full;
+  TORCH_CHECK(lengths[b] >= 0 && lengths[b] <= full, op, ": ", name, "[", b, "] = ",
+              lengths[b], " is not in [0, ", full, "]");
+  return lengths[b];
+}
+
+}  // namespace
+
+void promptFlashAttention(const at::Tensor& query, const at::Tensor& key, const at::Tensor& value,
+                          const at::Tensor& pse, const at::Tensor& atten_mask, const std::vector<int64_t>& q_lengths,
+                          const std::vector<int64_t>& kv_lengths, const AttentionOptions& options,
+                          int64_t kv_head_num, at::Tensor& attention_out) {
+  constexpr const char* op = "aclnnPromptFlashAttentionV3";
+  const std::string& layout = options.layout;
+  TORCH_CHECK(layout == "BSH" || layout == "BSND" || layout == "BNSD", op, ": inputLayout ", layout,
+              " is not simulated (BSH, BSND and BNSD are)");
+  check(op, query, key, value, options);
+  TORCH_CHECK(!pse.defined(), op, ": pseShift is not simulated");
+  const int64_t heads = options.head_num;
+  const int64_t kv_heads = kv_head_num == 0 ? heads : kv_head_num;
+  TORCH_CHECK(kv_heads > 0 && heads % kv_heads == 0, op, ": numKeyValueHeads ", kv_heads,
+              " must divide numHeads ", heads);
+  const int64_t head_dim = headDim(query, options);
+  TORCH_CHECK(headsOf(query, layout, head_dim) == heads, op, ": query has ", headsOf(query, layout, head_dim),
+              " heads, numHeads is ", heads);
+  TORCH_CHECK(headsOf(key, layout, head_dim) == kv_heads && headsOf(value, layout, head_dim) == kv_heads, op,
+              ": key and value must have numKeyValueHeads ", kv_heads, " heads of size ", head_dim);
+  const Layout view{layout};
+  const at::Tensor q = view.toBnsd(query, heads);
+  const at::Tensor k = view.toBnsd(key, kv_heads);
+  const at::Tensor v = view.toBnsd(value, kv_heads);
+  at::Tensor out = view.toBnsd(attention_out, heads);
+  const int64_t batch = q.size(0);
+  TORCH_CHECK(q_lengths.empty() || static_cast<int64_t>(q_lengths.size()) == batch, op,
+              ": actualSeqLengths must have one length per batch (", batch, "), got ", q_lengths.size());
+  TORCH_CHECK(kv_lengths.empty() || static_cast<int64_t>(kv_lengths.size()) == batch, op,
+              ": actualSeqLengthsKv must have one length per batch (", batch, "), got ", kv_lengths.size());
+  AttentionOptions masking = options;
+  if (options.sparse_mode == 0 && !atten_mask.defined()) {
+    masking.pre_tokens = std::numeric_limits<int64_t>::max() / 2;
+    masking.next_tokens = std::numeric_limits<int64_t>::max() / 2;
+  }
+  const at::Tensor mask = fourDimensional(atten_mask);
+  out.zero_();
+  for (int64_t b = 0; b < batch; ++b) {
+    const int64_t q_len = lengthOf(op, q_lengths, b, q.size(2), "actualSeqLengths");
+    const int64_t kv_len = lengthOf(op, kv_lengths, b, k.size(2), "actualSeqLengthsKv");
+    if (q_len == 0) continue;
+    const Problem in = problem(q.narrow(0, b, 1).narrow(2, 0, q_len), k.narrow(0, b, 1).narrow(2, 0, kv_len),
+                               v.narrow(0, b, 1).narrow(2, 0, kv_len), at::Tensor(), heads);
+    out.narrow(0, b, 1).narrow(2, 0, q_len).copy_(forward(in, batchPart(mask, b, q_len, kv_len), masking).out);
+  }
+}
+
+namespace {
+
+constexpr const char* kIncreOp = "aclnnIncreFlashAttentionV4";
+
+// Batch b's first kv_len keys of the paged cache, as (1, N, kv_len, D).
+at::Tensor pagedKeys(const at::Tensor& cache, const at::Tensor& block_table, int64_t b, int64_t kv_len,
+                     int64_t block_size, const std::string& layout, int64_t heads) {
+  const int64_t blocks = (kv_len + block_size - 1) / block_size;
+  TORCH_CHECK(blocks <= block_table.size(1), kIncreOp, ": batch ", b, " needs ", blocks, " blocks of ", block_size,
+              " keys, blocktable has ", block_table.size(1));
+  const at::Tensor ids = block_table[b].narrow(0, 0, blocks).to(at::kLong);
+  TORCH_CHECK(blocks == 0 || (ids.min().item<int64_t>() >= 0 && ids.max().item<int64_t>() < cache.size(0)),
+              kIncreOp, ": blocktable of batch ", b, " names blocks outside the cache's ", cache.size(0));
+  const at::Tensor gathered = cache.index_select(0, ids);
+  if (layout == "BNSD") {  // (n, N, block_size, D)
+    return gathered.permute({1, 0, 2, 3}).reshape({1, cache.size(1), blocks * block_size, cache.size(3)})
+        .narrow(2, 0, kv_len);
+  }
+  std::vector<int64_t> shape = gathered.sizes().vec();
+  shape.erase(shape.begin());
+  shape[0] = blocks * block_size;
+  shape.insert(shape.begin(), 1);
+  return Layout{layout}.toBnsd(gathered.reshape(shape).narrow(1, 0, kv_len), heads);
+}
+
+}  // namespace
+
+void incrementalFlashAttention(const at::Tensor& query, const at::Tensor& key, const at::Tensor& value,
+                               const at::Tensor& pse, const at::Tensor& atten_mask,
+                               const std::vector<int64_t>& kv_lengths, const at::Tensor& block_table,
+                               int64_t block_size, const AttentionOptions& options, int64_t kv_head_num,
+                               at::Tensor& attention_out) {
+  const std::string& layout = options.layout;
+  TORCH_CHECK(layout == "BSH" || layout == "BSND" || layout == "BNSD", kIncreOp, ": inputLayout ", layout,
+              " is not simulated (BSH, BSND and BNSD are)");
+  check(kIncreOp, query, key, value, options);
+  TORCH_CHECK(!pse.defined(), kIncreOp, ": pseShift is not simulated");
+  const int64_t heads = options.head_num;
+  const int64_t kv_heads = kv_head_num == 0 ? heads : kv_head_num;
+  TORCH_CHECK(kv_heads > 0 && heads % kv_heads == 0, kIncreOp, ": numKeyValueHeads ", kv_heads,
+              " must divide numHeads ", heads);
+  const int64_t head_dim = headDim(query, options);
+  TORCH_CHECK(headsOf(query, layout, head_dim) == heads, kIncreOp, ": query has ", headsOf(query, layout, head_dim),
+              " heads, numHeads is ", heads);
+  TORCH_CHECK(headsOf(key, layout, head_dim) == kv_heads && headsOf(value, layout, head_dim) == kv_heads, kIncreOp,
+              ": key and value must have numKeyValueHeads ", kv_heads, " heads of size ", head_dim);
+  const Layout view{layout};
+  const at::Tensor q = view.toBnsd(query, heads);
+  at::Tensor out = view.toBnsd(attention_out, heads);
+  const int64_t batch = q.size(0);
+  TORCH_CHECK(q.size(2) == 1, kIncreOp, ": query's sequence length must be 1, not ", q.size(2));
+  TORCH_CHECK(kv_lengths.empty() || static_cast<int64_t>(kv_lengths.size()) == batch, kIncreOp,
+              ": actualSeqLengths must have one length per batch (", batch, "), got ", kv_lengths.size());
+  const bool paged = block_table.defined();
+  if (paged) {
+    TORCH_CHECK(block_size > 0 && !kv_lengths.empty(), kIncreOp,
+                ": a paged cache needs a positive blockSize and actualSeqLengths");
+    TORCH_CHECK(block_table.dim() == 2 && block_table.size(0) == batch, kIncreOp,
+                ": blocktable must be (B, max blocks), got ", block_table.sizes());
+  }
+  at::Tensor mask = atten_mask;
+  if (mask.defined()) {
+    TORCH_CHECK(mask.dim() >= 2 && mask.dim() <= 4 && mask.size(0) == batch, kIncreOp,
+                ": attenMask must be (B, S), (B, 1, S) or (B, 1, 1, S), got ", mask.sizes());
+    mask = mask.reshape({batch, 1, 1, mask.size(-1)});
+  }
+  const at::Tensor dense_k = paged ? at::Tensor() : view.toBnsd(key, kv_heads);
+  const at::Tensor dense_v = paged ? at::Tensor() : view.toBnsd(value, kv_heads);
+  out.zero_();
+  for (int64_t b = 0; b < batch; ++b) {
+    const int64_t full = paged ? block_table.size(1) * block_size : dense_k.size(2);
+    const int64_t kv_len = lengthOf(kIncreOp, kv_lengths, b, full, "actualSeqLengths");
+    if (kv_len == 0) continue;
+    const at::Tensor k = paged ? pagedKeys(key, block_table, b, kv_len, block_size, layout, kv_heads)
+                               : dense_k.narrow(0, b, 1).narrow(2, 0, kv_len);
+    const at::Tensor v = paged ? pagedKeys(value, block_table, b, kv_len, block_size, layout, kv_heads)
+                               : dense_v.narrow(0, b, 1).narrow(2, 0, kv_len);
+    const Problem in = problem(q.narrow(0, b, 1), k, v, at::Tensor(), heads);
+    out.narrow(0, b, 1).copy_(forward(in, batchPart(mask, b, 1, kv_len), options).out);
+  }
+}
+
 }  // namespace npu_sim::aclnn

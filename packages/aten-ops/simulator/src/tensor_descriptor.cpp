@@ -6,6 +6,8 @@
 #include <memory>
 #include <new>
 
+#include <c10/util/Exception.h>
+
 #include "c_enum.h"
 #include "npu_sim_aclnn/dtype.h"
 #include "recent_error.h"
@@ -162,6 +164,18 @@ aclTensor* createTensor(const int64_t* view_dims, uint64_t view_dims_num, aclDat
 }
 
 }  // namespace
+
+void setViewShape(aclTensor* descriptor, c10::IntArrayRef sizes) {
+  TORCH_CHECK(descriptor != nullptr, "the output whose view shape the operator sets is null");
+  TORCH_CHECK(sizes.size() == descriptor->sizes.size(), "the output's view shape ", sizes, " has not its rank ",
+              descriptor->sizes.size());
+  for (size_t dim = 0; dim < sizes.size(); ++dim) {
+    TORCH_CHECK(sizes[dim] >= 0 && sizes[dim] <= descriptor->sizes[dim], "the output's view shape ", sizes,
+                " does not fit the allocated ", c10::IntArrayRef(descriptor->sizes));
+  }
+  descriptor->sizes.assign(sizes.begin(), sizes.end());
+}
+
 }  // namespace npu_sim::aclnn
 
 extern "C" {
@@ -177,6 +191,19 @@ ACL_FUNC_VISIBILITY aclTensor* aclCreateTensor(const int64_t* viewDims, uint64_t
     npu_sim::aclnn::reportError(ACLNN_ERR_INNER, "aclCreateTensor: the host ran out of memory");
     return nullptr;
   }
+}
+
+ACL_FUNC_VISIBILITY aclnnStatus aclGetViewShape(const aclTensor* tensor, int64_t** viewDims, uint64_t* viewDimsNum) {
+  if (tensor == nullptr || viewDims == nullptr || viewDimsNum == nullptr) {
+    return npu_sim::aclnn::reportError(ACLNN_ERR_PARAM_NULLPTR, "aclGetViewShape: tensor, viewDims or viewDimsNum is null");
+  }
+  // The caller frees the array with delete[], as CANN documents.
+  int64_t* dims = new (std::nothrow) int64_t[std::max<size_t>(tensor->sizes.size(), 1)];
+  if (dims == nullptr) return npu_sim::aclnn::reportError(ACLNN_ERR_INNER, "aclGetViewShape: the host ran out of memory");
+  std::copy(tensor->sizes.begin(), tensor->sizes.end(), dims);
+  *viewDims = dims;
+  *viewDimsNum = tensor->sizes.size();
+  return ACLNN_SUCCESS;
 }
 
 ACL_FUNC_VISIBILITY aclnnStatus aclDestroyTensor(const aclTensor* tensor) {

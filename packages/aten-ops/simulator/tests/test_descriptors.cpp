@@ -225,3 +225,30 @@ TEST_CASE(arrays_and_lists) {
   CHECK(aclCreateScalarList(with_null, 2) == nullptr);
   CHECK(contains(recentError(), "element is null"));
 }
+
+TEST_CASE(view_shape_reads_back_and_a_kernel_can_shrink_it) {
+  ScopedSimulator sim;
+  DeviceBuffer storage(64 * sizeof(int64_t));
+  auto descriptor = contiguousTensor(storage.get(), {8, 3}, ACL_INT64);
+  int64_t* dims = nullptr;
+  uint64_t dims_num = 0;
+  CHECK_EQ(aclGetViewShape(descriptor.get(), &dims, &dims_num), ACLNN_SUCCESS);
+  CHECK_EQ(dims_num, uint64_t{2});
+  CHECK(dims[0] == 8 && dims[1] == 3);
+  delete[] dims;
+  // What aclnnNonzero's kernel does: the rows it wrote, the strides kept.
+  npu_sim::aclnn::setViewShape(descriptor.get(), {5, 3});
+  CHECK_EQ(aclGetViewShape(descriptor.get(), &dims, &dims_num), ACLNN_SUCCESS);
+  CHECK(dims_num == 2 && dims[0] == 5 && dims[1] == 3);
+  delete[] dims;
+  CHECK(toAten(descriptor.get()).strides().equals({3, 1}));
+  bool refused = false;
+  try {
+    npu_sim::aclnn::setViewShape(descriptor.get(), {9, 3});
+  } catch (const c10::Error&) {
+    refused = true;
+  }
+  CHECK(refused);
+  CHECK_EQ(aclGetViewShape(nullptr, &dims, &dims_num), ACLNN_ERR_PARAM_NULLPTR);
+  CHECK_EQ(aclGetViewShape(descriptor.get(), nullptr, &dims_num), ACLNN_ERR_PARAM_NULLPTR);
+}

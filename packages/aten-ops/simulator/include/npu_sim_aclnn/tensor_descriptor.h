@@ -5,6 +5,7 @@
 #pragma once
 
 #include <c10/core/ScalarType.h>
+#include <c10/util/ArrayRef.h>
 #include <c10/util/SmallVector.h>
 
 #include <cstdint>
@@ -28,3 +29,14 @@ struct aclTensor {
   void* data = nullptr;
   uint64_t storage_bytes = 0;
 };
+
+namespace npu_sim::aclnn {
+
+// For an operator whose output size depends on the data (aclnnNonzero): gives
+// the caller's output descriptor the view it wrote, `sizes` (of the same rank,
+// each at most the allocated one, so the strides stay). Runs in the kernel, on
+// the stream's worker; the caller reads it with aclGetViewShape after
+// synchronizing the stream. Throws (failing the kernel) on a shape that does not fit.
+void setViewShape(aclTensor* descriptor, c10::IntArrayRef sizes);
+
+}  // namespace npu_sim::aclnn
