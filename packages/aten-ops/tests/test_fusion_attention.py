@@ -9,33 +9,10 @@ import torch
 import torch_npu
 from torch._subclasses.fake_tensor import FakeTensorMode
 
+from attention_layouts import from_bnsd, in_layout, to_bnsd
 from fallback_guard import no_fallback
 
 B, N, S1, S2, D = 2, 4, 6, 9, 8
-
-
-def to_bnsd(t: torch.Tensor, layout: str, heads: int) -> torch.Tensor:
-    if layout == "BNSD":
-        return t
-    if layout == "BSND":
-        return t.permute(0, 2, 1, 3)
-    if layout == "BSH":
-        return t.unflatten(2, (heads, -1)).permute(0, 2, 1, 3)
-    return t.unflatten(2, (heads, -1)).permute(1, 2, 0, 3)  # SBH
-
-
-def from_bnsd(t: torch.Tensor, layout: str) -> torch.Tensor:
-    if layout == "BNSD":
-        return t
-    if layout == "BSND":
-        return t.permute(0, 2, 1, 3)
-    if layout == "BSH":
-        return t.permute(0, 2, 1, 3).flatten(2)
-    return t.permute(2, 0, 1, 3).flatten(2)  # SBH
-
-
-def in_layout(bnsd: torch.Tensor, layout: str) -> torch.Tensor:
-    return from_bnsd(bnsd, layout).contiguous()
 
 
 def masked(sparse_mode: int, atten_mask, pre: int, nxt: int, q_len: int, kv_len: int) -> torch.Tensor:

@@ -10,6 +10,7 @@ import torch
 import torch_npu
 from torch._subclasses.fake_tensor import FakeTensorMode
 
+from attention_layouts import in_layout, to_bnsd
 from fallback_guard import no_fallback
 
 B, N, S, D = 3, 4, 10, 8
@@ -26,22 +27,6 @@ def reference(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, scale: float,
     return torch.softmax(scores, -1) @ v
 
 
-def to_layout(t: torch.Tensor, layout: str) -> torch.Tensor:
-    """(B, N, S, D) -> the layout."""
-    if layout == "BNSD":
-        return t.contiguous()
-    bsnd = t.transpose(1, 2).contiguous()
-    return bsnd if layout == "BSND" else bsnd.flatten(2)
-
-
-def from_layout(t: torch.Tensor, layout: str, heads: int) -> torch.Tensor:
-    if layout == "BNSD":
-        return t
-    if layout == "BSH":
-        t = t.unflatten(2, (heads, -1))
-    return t.transpose(1, 2)
-
-
 def operands(kv_heads: int):
     torch.manual_seed(0)
     return torch.randn(B, N, 1, D), torch.randn(B, kv_heads, S, D), torch.randn(B, kv_heads, S, D)
@@ -54,11 +39,11 @@ def test_dense_cache_with_lengths_matches_cpu(layout, kv_heads):
     lengths = [S, 7, 1]
     with no_fallback():
         out = torch_npu.npu_incre_flash_attention(
-            to_layout(q, layout).npu(), to_layout(k, layout).npu(), to_layout(v, layout).npu(), num_heads=N,
+            in_layout(q, layout).npu(), in_layout(k, layout).npu(), in_layout(v, layout).npu(), num_heads=N,
             num_key_value_heads=kv_heads, scale_value=0.35, input_layout=layout, actual_seq_lengths=lengths,
         )  # fmt: skip
-    assert out.shape == to_layout(q, layout).shape
-    out = from_layout(out.cpu(), layout, N).double()
+    assert out.shape == in_layout(q, layout).shape
+    out = to_bnsd(out.cpu(), layout, N).double()
     for b, length in enumerate(lengths):
         expected = reference(q[b:b + 1], k[b:b + 1, :, :length], v[b:b + 1, :, :length], 0.35)
         torch.testing.assert_close(out[b:b + 1], expected, atol=1e-5, rtol=1e-5)
@@ -93,11 +78,11 @@ def test_paged_cache_matches_the_gathered_contiguous_one(layout):
         paged_k, paged_v = cache_k, cache_v
     with no_fallback():
         out = torch_npu.npu_incre_flash_attention(
-            to_layout(q, layout).npu(), paged_k.npu(), paged_v.npu(), num_heads=N, num_key_value_heads=kv_heads,
+            in_layout(q, layout).npu(), paged_k.npu(), paged_v.npu(), num_heads=N, num_key_value_heads=kv_heads,
             scale_value=0.3, input_layout=layout, block_table=table.npu(), block_size=block_size,
             actual_seq_lengths=lengths,
         )  # fmt: skip
-    out = from_layout(out.cpu(), layout, N).double()
+    out = to_bnsd(out.cpu(), layout, N).double()
     for b, length in enumerate(lengths):
         # Gather batch b's blocks in table order into contiguous (1, N_kv, L, D) keys and values.
         k = torch.cat([cache_k[i] for i in table[b].tolist()], dim=1)[:, :length].unsqueeze(0)

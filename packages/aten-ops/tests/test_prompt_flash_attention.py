@@ -11,6 +11,7 @@ import torch
 import torch_npu
 from torch._subclasses.fake_tensor import FakeTensorMode
 
+from attention_layouts import in_layout, to_bnsd
 from fallback_guard import no_fallback
 
 B, N, S, D = 2, 4, 6, 8
@@ -25,22 +26,6 @@ def reference(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, scale: float,
     if masked is not None:
         scores = scores.masked_fill(masked, float("-inf"))
     return torch.softmax(scores, -1).nan_to_num(0.0) @ v
-
-
-def to_layout(t: torch.Tensor, layout: str) -> torch.Tensor:
-    """(B, N, S, D) -> the layout."""
-    if layout == "BNSD":
-        return t.contiguous()
-    bsnd = t.transpose(1, 2).contiguous()
-    return bsnd if layout == "BSND" else bsnd.flatten(2)
-
-
-def from_layout(t: torch.Tensor, layout: str, heads: int) -> torch.Tensor:
-    if layout == "BNSD":
-        return t
-    if layout == "BSH":
-        t = t.unflatten(2, (heads, -1))
-    return t.transpose(1, 2)
 
 
 def operands(kv_heads: int = N, kv_len: int = S, dtype: torch.dtype = torch.float32):
@@ -58,12 +43,12 @@ def test_layouts_and_grouped_heads_match_cpu(layout, kv_heads):
     scale = 1 / math.sqrt(D)
     with no_fallback():
         out = torch_npu.npu_prompt_flash_attention(
-            to_layout(q, layout).npu(), to_layout(k, layout).npu(), to_layout(v, layout).npu(),
+            in_layout(q, layout).npu(), in_layout(k, layout).npu(), in_layout(v, layout).npu(),
             num_heads=N, num_key_value_heads=kv_heads if kv_heads != N else 0, scale_value=scale,
             input_layout=layout,
         )  # fmt: skip
-    assert out.shape == to_layout(q, layout).shape and out.dtype == q.dtype
-    torch.testing.assert_close(from_layout(out.cpu(), layout, N).double(), reference(q, k, v, scale),
+    assert out.shape == in_layout(q, layout).shape and out.dtype == q.dtype
+    torch.testing.assert_close(to_bnsd(out.cpu(), layout, N).double(), reference(q, k, v, scale),
                                atol=1e-5, rtol=1e-5)  # fmt: skip
 
 
@@ -111,10 +96,10 @@ def test_actual_seq_lengths_per_batch():
     q_lengths, kv_lengths = [S, 3], [4, S]
     with no_fallback():
         out = torch_npu.npu_prompt_flash_attention(
-            to_layout(q, "BSH").npu(), to_layout(k, "BSH").npu(), to_layout(v, "BSH").npu(), num_heads=N,
+            in_layout(q, "BSH").npu(), in_layout(k, "BSH").npu(), in_layout(v, "BSH").npu(), num_heads=N,
             num_key_value_heads=2, scale_value=0.3, actual_seq_lengths=q_lengths, actual_seq_lengths_kv=kv_lengths,
         )  # fmt: skip
-    out = from_layout(out.cpu(), "BSH", N).double()
+    out = to_bnsd(out.cpu(), "BSH", N).double()
     for b in range(B):
         q_len, kv_len = q_lengths[b], kv_lengths[b]
         expected = reference(q[b:b + 1, :, :q_len], k[b:b + 1, :, :kv_len], v[b:b + 1, :, :kv_len], 0.3)

@@ -4,6 +4,7 @@
 #include <c10/util/accumulate.h>
 
 #include <limits>
+#include <utility>
 
 #include "npu_sim_aclnn/dropout_mask.h"
 
@@ -293,13 +294,10 @@ int64_t lengthOf(const char* op, const std::vector<int64_t>& lengths, int64_t b,
   return lengths[b];
 }
 
-}  // namespace
-
-void promptFlashAttention(const at::Tensor& query, const at::Tensor& key, const at::Tensor& value,
-                          const at::Tensor& pse, const at::Tensor& atten_mask, const std::vector<int64_t>& q_lengths,
-                          const std::vector<int64_t>& kv_lengths, const AttentionOptions& options,
-                          int64_t kv_head_num, at::Tensor& attention_out) {
-  constexpr const char* op = "aclnnPromptFlashAttentionV3";
+// The checks both inference kernels make; returns the query's and the key/value's head counts.
+std::pair<int64_t, int64_t> checkedInferenceHeads(const char* op, const at::Tensor& query, const at::Tensor& key,
+                                                  const at::Tensor& value, const at::Tensor& pse,
+                                                  const AttentionOptions& options, int64_t kv_head_num) {
   const std::string& layout = options.layout;
   TORCH_CHECK(layout == "BSH" || layout == "BSND" || layout == "BNSD", op, ": inputLayout ", layout,
               " is not simulated (BSH, BSND and BNSD are)");
@@ -314,6 +312,18 @@ void promptFlashAttention(const at::Tensor& query, const at::Tensor& key, const 
               " heads, numHeads is ", heads);
   TORCH_CHECK(headsOf(key, layout, head_dim) == kv_heads && headsOf(value, layout, head_dim) == kv_heads, op,
               ": key and value must have numKeyValueHeads ", kv_heads, " heads of size ", head_dim);
+  return {heads, kv_heads};
+}
+
+}  // namespace
+
+void promptFlashAttention(const at::Tensor& query, const at::Tensor& key, const at::Tensor& value,
+                          const at::Tensor& pse, const at::Tensor& atten_mask, const std::vector<int64_t>& q_lengths,
+                          const std::vector<int64_t>& kv_lengths, const AttentionOptions& options,
+                          int64_t kv_head_num, at::Tensor& attention_out) {
+  constexpr const char* op = "aclnnPromptFlashAttentionV3";
+  const std::string& layout = options.layout;
+  const auto [heads, kv_heads] = checkedInferenceHeads(op, query, key, value, pse, options, kv_head_num);
   const Layout view{layout};
   const at::Tensor q = view.toBnsd(query, heads);
   const at::Tensor k = view.toBnsd(key, kv_heads);
@@ -374,19 +384,7 @@ void incrementalFlashAttention(const at::Tensor& query, const at::Tensor& key, c
                                int64_t block_size, const AttentionOptions& options, int64_t kv_head_num,
                                at::Tensor& attention_out) {
   const std::string& layout = options.layout;
-  TORCH_CHECK(layout == "BSH" || layout == "BSND" || layout == "BNSD", kIncreOp, ": inputLayout ", layout,
-              " is not simulated (BSH, BSND and BNSD are)");
-  check(kIncreOp, query, key, value, options);
-  TORCH_CHECK(!pse.defined(), kIncreOp, ": pseShift is not simulated");
-  const int64_t heads = options.head_num;
-  const int64_t kv_heads = kv_head_num == 0 ? heads : kv_head_num;
-  TORCH_CHECK(kv_heads > 0 && heads % kv_heads == 0, kIncreOp, ": numKeyValueHeads ", kv_heads,
-              " must divide numHeads ", heads);
-  const int64_t head_dim = headDim(query, options);
-  TORCH_CHECK(headsOf(query, layout, head_dim) == heads, kIncreOp, ": query has ", headsOf(query, layout, head_dim),
-              " heads, numHeads is ", heads);
-  TORCH_CHECK(headsOf(key, layout, head_dim) == kv_heads && headsOf(value, layout, head_dim) == kv_heads, kIncreOp,
-              ": key and value must have numKeyValueHeads ", kv_heads, " heads of size ", head_dim);
+  const auto [heads, kv_heads] = checkedInferenceHeads(kIncreOp, query, key, value, pse, options, kv_head_num);
   const Layout view{layout};
   const at::Tensor q = view.toBnsd(query, heads);
   at::Tensor out = view.toBnsd(attention_out, heads);
