@@ -512,10 +512,15 @@ def release(session: nox.Session) -> None:
         shutil.rmtree(venv, ignore_errors=True)
         session.run(sys.executable, "-m", "venv", str(venv), external=True)
         python = str(venv / "bin" / "python")
-        # torch from the registry; ours only from our index (the registry's torch-npu is the vendor's).
-        session.run(python, "-m", "pip", "install", "--quiet", f"torch=={cell.torch}", external=True)
-        session.run(
-            python, "-m", "pip", "install", "--index-url", index, f"torch-npu[distributed,profiler]=={cell.version}",
-            external=True,
-        )  # fmt: skip
-        session.run(python, "-c", _CHECK_RELEASE.format(cell=cell), external=True)
+        try:
+            # torch from the registry; ours only from our index (the registry's torch-npu is the vendor's).
+            session.run(python, "-m", "pip", "install", "--quiet", f"torch=={cell.torch}", external=True)
+            session.run(
+                python, "-m", "pip", "install", "--index-url", index,
+                f"torch-npu[distributed,profiler]=={cell.version}", external=True,
+            )  # fmt: skip
+            session.run(python, "-c", _CHECK_RELEASE.format(cell=cell), external=True)
+        finally:
+            # One fresh venv on disk at a time: a CUDA build of torch fills several GB, and
+            # two of them beside the build venvs ran a CI machine out of space.
+            shutil.rmtree(venv, ignore_errors=True)
