@@ -11,6 +11,8 @@
 #include <string>
 #include <utility>
 
+#include "npu/NPUOptions.h"  // the cubeMathType of matmuls
+
 namespace torch_npu::ops {
 
 using TensorRefs = std::initializer_list<std::reference_wrapper<const at::Tensor>>;

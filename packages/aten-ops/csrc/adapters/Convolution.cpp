@@ -30,7 +30,8 @@ at::Tensor convolution(const at::Tensor& input, const at::Tensor& weight, const 
   const npu::NPUGuard guard(device);
   at::Tensor output = at::empty(
       outputShape(input, weight, stride, padding, dilation, transposed, output_padding, groups), input.options());
-  aclnn::Convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups, output, 0);
+  aclnn::Convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups, output,
+                     npu::conv_cube_math_type());
   return output;
 }
 
@@ -45,7 +46,8 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> convolution_backward(
   const int64_t bias_size = grad_output.size(1);
   at::Tensor grad_bias = output_mask[2] ? at::empty({bias_size}, grad_output.options()) : at::Tensor();
   aclnn::ConvolutionBackward(grad_output, input, weight, {bias_size}, stride, padding, dilation, transposed,
-                             output_padding, groups, output_mask, 0, grad_input, grad_weight, grad_bias);
+                             output_padding, groups, output_mask, npu::conv_cube_math_type(), grad_input,
+                             grad_weight, grad_bias);
   return {grad_input, grad_weight, grad_bias};
 }
 

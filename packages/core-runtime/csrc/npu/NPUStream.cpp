@@ -11,6 +11,7 @@
 #include "npu/NPUException.h"
 #include "npu/NPUFunctions.h"
 #include "npu/NPURuntime.h"
+#include "npu/NPUSyncDebug.h"
 #include "npu/NPUTrace.h"
 
 namespace torch_npu::npu {
@@ -159,6 +160,9 @@ void NPUStream::synchronize() const {
   const aclrtStream handle = stream();
   NPU_CHECK(acl::aclrtSynchronizeStream(handle));
   trace::report(trace::Kind::StreamSynchronize, device_index(), nullptr, handle);
+  // After the wait: a caller's copy may still be reading its staging buffer until then,
+  // and the error mode's exception must not free it under the device.
+  warn_or_error_on_sync();
 }
 
 NPUStream getStreamFromPool(bool isHighPriority, c10::DeviceIndex device) {

@@ -4,6 +4,7 @@ Every function here means what its torch.cuda namesake means, so code moves
 between the two by changing the device name.
 """
 
+import warnings
 from functools import lru_cache
 from typing import Any, Dict, NamedTuple, Optional, Tuple
 
@@ -24,6 +25,14 @@ from ._typed import *  # noqa: F401,F403
 from ._typed import __all__ as _typed_all
 from .amp.common import *  # noqa: F401,F403
 from .amp.common import __all__ as _amp_all
+from .options import *  # noqa: F401,F403
+from .options import __all__ as _options_all
+from .sync_debug import *  # noqa: F401,F403
+from .sync_debug import __all__ as _sync_debug_all
+from .deterministic import *  # noqa: F401,F403
+from .deterministic import __all__ as _deterministic_all
+from .overflow import *  # noqa: F401,F403
+from .overflow import __all__ as _overflow_all
 
 __all__ = [
     "is_available",
@@ -51,6 +60,11 @@ __all__ = [
     "sanitizer",
     *_amp_all,
     *_typed_all,
+    *_options_all,
+    *_sync_debug_all,
+    *_deterministic_all,
+    *_overflow_all,
+    "current_blas_handle",
 ]
 
 # What an allocation beyond the device's memory raises, as for CUDA.
@@ -147,6 +161,12 @@ def _capability(soc: str) -> Tuple[int, int]:
     if soc.startswith("Ascend910_93"):
         return (3, 0)
     return (1, 0)
+
+
+def current_blas_handle() -> None:
+    """None, with the reference's warning: NPU matmuls take no BLAS handle (torch.cuda's returns cuBLAS's)."""
+    warnings.warn("NPU does not use blas handle.")
+    return None
 
 
 def get_device_name(device: "torch.types.Device" = None) -> str:

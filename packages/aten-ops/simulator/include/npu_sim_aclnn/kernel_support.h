@@ -17,6 +17,7 @@
 //   }
 #pragma once
 
+#include "npu_sim_aclnn/cube_math.h"
 #include "npu_sim_aclnn/dropout_mask.h"
 #include "npu_sim_aclnn/dtype.h"
 #include "npu_sim_aclnn/executor.h"
