@@ -4,6 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from cube_precision import float32_convolutions  # noqa: F401 (autouse fixture)
 from fallback_guard import no_fallback
 
 

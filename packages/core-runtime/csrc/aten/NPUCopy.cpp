@@ -41,18 +41,20 @@ void copyHostToDevice(const at::Tensor& src, const at::Tensor& dst, bool non_blo
     writeFromHost(mirror, dst, stream);
     return;
   }
-  if (bytesLineUp(src, dst)) {
+  const bool pinned = npu::isPinnedPointer(src.const_data_ptr());
+  if (bytesLineUp(src, dst) && (pinned || !non_blocking)) {
     memcpyOnStream(dst.data_ptr(), src.const_data_ptr(), spanBytes(dst), ACL_MEMCPY_HOST_TO_DEVICE, stream);
-    if (npu::isPinnedPointer(src.const_data_ptr())) {
+    if (pinned) {
       recordPinnedUse(src, stream);
       if (non_blocking) {
         return;
       }
     }
-    stream.synchronize();  // pageable or blocking: the caller may reuse src right away
+    stream.synchronize();  // blocking: the copy is done when it returns, as CUDA's
     return;
   }
-  // Convert on the CPU into pinned staging laid out like dst, then one async memcpy.
+  // Into pinned staging laid out like dst (converting if need be), then one async memcpy: the
+  // caller may reuse a pageable src at once without a wait (a wrapped scalar operand, say).
   at::Tensor staging = emptyPinned(dst.sizes(), dst.strides(), dst.scalar_type());
   staging.copy_(src);
   if (dst.is_conj()) {
