@@ -10,38 +10,29 @@ import torch
 __all__ = ["enable_deterministic_with_backward", "disable_deterministic_with_backward"]
 
 
-class _RegionStart(torch.autograd.Function):
+class _DeterministicSwitch(torch.autograd.Function):
+    """Sets deterministic algorithms to ``enabled`` in the forward and back to ``not enabled`` in the backward."""
+
     @staticmethod
-    def forward(ctx, tensor: torch.Tensor) -> torch.Tensor:
-        torch.use_deterministic_algorithms(True)
+    def forward(ctx, tensor: torch.Tensor, enabled: bool) -> torch.Tensor:
+        torch.use_deterministic_algorithms(enabled)
+        ctx.enabled = enabled
         return tensor.view_as(tensor)
 
     @staticmethod
-    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
-        torch.use_deterministic_algorithms(False)  # the backward has left the region
-        return grad
-
-
-class _RegionEnd(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, tensor: torch.Tensor) -> torch.Tensor:
-        torch.use_deterministic_algorithms(False)
-        return tensor.view_as(tensor)
-
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
-        torch.use_deterministic_algorithms(True)  # the backward enters the region
-        return grad
+    def backward(ctx, grad: torch.Tensor):
+        torch.use_deterministic_algorithms(not ctx.enabled)  # the backward crosses the same boundary
+        return grad, None
 
 
 def enable_deterministic_with_backward(tensor: torch.Tensor) -> torch.Tensor:
     """Turns deterministic algorithms on from here, and in the backward until the gradient reaches ``tensor``."""
-    return _RegionStart.apply(tensor)
+    return _DeterministicSwitch.apply(tensor, True)
 
 
 def disable_deterministic_with_backward(tensor: torch.Tensor) -> torch.Tensor:
     """Turns deterministic algorithms off from here; the backward turns them on at this point's gradient."""
-    return _RegionEnd.apply(tensor)
+    return _DeterministicSwitch.apply(tensor, False)
 
 
 # Dynamo must not trace into them: they change global state at run time.
