@@ -1,6 +1,6 @@
 """Replaying a captured NPU graph of a small-MLP training step against launching the same step eagerly.
 
-The step is forward, MSE loss, backward and an SGD update of a 3-layer MLP (width ``--width``,
+The step is forward, mean squared error, backward and an SGD update of a 3-layer MLP (width ``--width``,
 batch ``--batch``); small on purpose, so that launching its ~30 operators is what a step costs.
 Eager launches every operator from the host; the graph is captured once (``torch.npu.graph``) and
 each step is one ``replay()``. Printed: eager npu, replay, replay/eager (target <= 0.5) and, for
@@ -33,7 +33,7 @@ def mlp_step(device: torch.device, width: int, batch: int):
 
     def step() -> torch.Tensor:
         optimizer.zero_grad(set_to_none=True)
-        loss = torch.nn.functional.mse_loss(model(inputs), targets)
+        loss = (model(inputs) - targets).square().mean()
         loss.backward()
         optimizer.step()
         return loss

@@ -22,9 +22,13 @@ def batches(count: int) -> list:
 
 
 def make_optimizer(kind: str, params):
-    if kind == "adam":
-        return torch.optim.Adam(params, lr=1e-2, capturable=True)
+    if kind == "sgd-momentum":
+        return torch.optim.SGD(params, lr=0.05, momentum=0.9)
     return torch.optim.SGD(params, lr=0.1)
+
+
+def mse(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return (prediction - target).square().mean()
 
 
 def eager_training(device: torch.device, kind: str, data) -> tuple:
@@ -33,7 +37,7 @@ def eager_training(device: torch.device, kind: str, data) -> tuple:
     losses = []
     for x, y in data:
         optimizer.zero_grad(set_to_none=True)
-        loss = torch.nn.functional.mse_loss(model(x.to(device)), y.to(device))
+        loss = mse(model(x.to(device)), y.to(device))
         loss.backward()
         optimizer.step()
         losses.append(loss.detach().cpu())
@@ -42,7 +46,7 @@ def eager_training(device: torch.device, kind: str, data) -> tuple:
 
 def step(model, optimizer, x, y) -> torch.Tensor:
     optimizer.zero_grad(set_to_none=True)
-    loss = torch.nn.functional.mse_loss(model(x), y)
+    loss = mse(model(x), y)
     loss.backward()
     optimizer.step()
     return loss
@@ -72,7 +76,7 @@ def captured_training(npu: torch.device, kind: str, data) -> tuple:
     return torch.stack(losses), [p.detach().cpu() for p in model.parameters()], graph
 
 
-@pytest.mark.parametrize("kind", ["sgd", "adam"])
+@pytest.mark.parametrize("kind", ["sgd", "sgd-momentum"])
 def test_captured_training_step_replays_eager(npu, kind):
     data = batches(STEPS)
     cpu_losses, cpu_params = eager_training(torch.device("cpu"), kind, data)

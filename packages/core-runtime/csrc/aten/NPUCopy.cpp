@@ -8,6 +8,8 @@
 #include "aten/HostMirror.h"
 #include "npu/NPUEvent.h"
 #include "npu/NPUException.h"
+#include "npu/NPUGraph.h"
+#include "npu/NPUGraphsUtils.h"
 #include "npu/NPUGuardImpl.h"
 #include "npu/NPUHostAllocator.h"
 #include "npu/NPUStream.h"
@@ -39,6 +41,19 @@ void copyHostToDevice(const at::Tensor& src, const at::Tensor& dst, bool non_blo
     at::Tensor mirror = readToHost(dst, stream);
     mirror.copy_(src);
     writeFromHost(mirror, dst, stream);
+    return;
+  }
+  if (bytesLineUp(src, dst) && src.unsafeGetTensorImpl()->is_wrapped_number() &&
+      !npu::isPinnedPointer(src.const_data_ptr()) && npu::capturesUnderway() > 0 &&
+      npu::isStreamCapturing(stream.stream())) {
+    // A Python scalar that an operator needs on the device is a constant of
+    // the capture, as a kernel argument is on CUDA: staged in pinned memory
+    // that the graph keeps, since copying pageable memory cannot be captured.
+    at::Tensor staging = emptyPinned(dst.sizes(), dst.strides(), dst.scalar_type());
+    staging.copy_(src);
+    memcpyOnStream(dst.data_ptr(), staging.const_data_ptr(), spanBytes(dst), ACL_MEMCPY_HOST_TO_DEVICE, stream);
+    recordPinnedUse(staging, stream);
+    npu::NPUGraph::retainForReplays(stream.stream(), std::move(staging));
     return;
   }
   if (bytesLineUp(src, dst)) {

@@ -42,6 +42,7 @@ TEST_CASE(capture_records_tasks_and_each_execution_runs_them) {
   CHECK_ACL(launchCounted(stream, counter));
   void* pinned = nullptr;
   CHECK_ACL(aclrtMallocHost(&pinned, 64));
+  std::memset(pinned, 0, 64);
   CHECK_ACL(aclrtMemcpyAsync(pinned, 64, device, 64, ACL_MEMCPY_DEVICE_TO_HOST, stream));
   aclmdlRI model = nullptr;
   CHECK_ACL(aclmdlRICaptureEnd(stream, &model));
