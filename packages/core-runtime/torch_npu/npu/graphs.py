@@ -301,8 +301,9 @@ def _graphed_autograd_function(
                 elif static.data_ptr() != grad.data_ptr():
                     static.copy_(grad)
             backward_graph.replay()
-            # Detached, so that autograd does not see the captured tensors as its own outputs.
-            return tuple(grad.detach() if grad is not None else None for grad in static_grad_inputs)
+            # Copies: autograd may keep a gradient it is handed (a parameter's .grad), which the
+            # next replay would overwrite in place.
+            return tuple(grad.detach().clone() if grad is not None else None for grad in static_grad_inputs)
 
     def apply(*user_inputs: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         return Graphed.apply(*(tuple(user_inputs) + tuple(static_inputs[user_input_count:])))
