@@ -68,8 +68,8 @@ def main() -> int:
     with torch.npu.graph(graph):
         static_loss = graphed_step()
 
-    # The replays compute what eager steps compute.
-    for _ in range(3):
+    # The replays compute what eager steps compute: 3 warm-up steps and 3 replays against 6 eager steps.
+    for _ in range(6):
         eager_loss = eager_step()
     graph.replay()
     graph.replay()
