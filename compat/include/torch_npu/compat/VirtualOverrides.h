@@ -20,3 +20,12 @@
 #else
 #define TORCH_NPU_OVERRIDE_SINCE_2_11
 #endif
+
+// c10::impl::DeviceGuardImplInterface::isStreamCapturing (graph capture): in
+// 2.13, not in 2.9. A release in between that has it is overridden all the
+// same (same signature), only without the keyword's check.
+#if TORCH_NPU_TORCH_AT_LEAST(2, 13)
+#define TORCH_NPU_OVERRIDE_SINCE_2_13 override
+#else
+#define TORCH_NPU_OVERRIDE_SINCE_2_13
+#endif

@@ -30,10 +30,10 @@ void reportKernelFailure(const aclOpExecutor& executor, const char* what) noexce
   }
 }
 
-// The host task of one launch, on the stream's worker.
+// The host task of one launch, on the stream's worker; it runs once per
+// execution of a model when a capture recorded it.
 void runExecutor(void* arg) noexcept {
-  // Freed once the kernel is done: executors are single-use.
-  const std::unique_ptr<aclOpExecutor> executor(static_cast<aclOpExecutor*>(arg));
+  aclOpExecutor* const executor = static_cast<aclOpExecutor*>(arg);
   try {
     // The worker thread's dispatch state is the default one; inference mode
     // additionally keeps autograd and ADInplaceOrView out, so the kernel's
@@ -49,6 +49,9 @@ void runExecutor(void* arg) noexcept {
     reportKernelFailure(*executor, "unknown exception");
   }
 }
+
+// Called by the stream once the task can run no more.
+void releaseExecutor(void* arg) noexcept { delete static_cast<aclOpExecutor*>(arg); }
 
 }  // namespace
 
@@ -89,14 +92,15 @@ aclnnStatus launch(aclOpExecutor* executor, void* workspace, uint64_t workspace_
     return reportError(ACLNN_ERR_RUNTIME_ERROR, "%s: %s", op, aclGetRecentErrMsg());
   }
   owned->setDevice(device);
-  const aclError error = npuSimLaunchLabeledHostTask(stream, &runExecutor, owned.get(), NPU_SIM_ACTIVITY_KERNEL, op);
+  const aclError error =
+      npuSimLaunchReplayableHostTask(stream, &runExecutor, &releaseExecutor, owned.get(), NPU_SIM_ACTIVITY_KERNEL, op);
   if (error == ACL_SUCCESS) {
     owned.release();  // the task owns it now
     return ACLNN_SUCCESS;
   }
   if (error == ACL_ERROR_RT_AICORE_EXCEPTION) {
-    // ASCEND_LAUNCH_BLOCKING: the task ran (and freed the executor) and
-    // failed; the recent error already names the operator and the cause.
+    // ASCEND_LAUNCH_BLOCKING: the task ran (the stream frees the executor)
+    // and failed; the recent error already names the operator and the cause.
     owned.release();
     return ACLNN_ERR_RUNTIME_ERROR;
   }

@@ -60,4 +60,10 @@
   X(aclError, aclrtProcessReport, (int32_t timeout), (timeout))                                          \
   X(aclError, aclrtLaunchCallback,                                                                       \
     (aclrtCallback fn, void* userData, aclrtCallbackBlockType blockType, aclrtStream stream),            \
-    (fn, userData, blockType, stream))
+    (fn, userData, blockType, stream))                                                                   \
+  X(aclError, aclmdlRICaptureBegin, (aclrtStream stream, aclmdlRICaptureMode mode), (stream, mode))      \
+  X(aclError, aclmdlRICaptureGetInfo, (aclrtStream stream, aclmdlRICaptureStatus * status, aclmdlRI * modelRI), \
+    (stream, status, modelRI))                                                                           \
+  X(aclError, aclmdlRICaptureEnd, (aclrtStream stream, aclmdlRI * modelRI), (stream, modelRI))           \
+  X(aclError, aclmdlRIExecuteAsync, (aclmdlRI modelRI, aclrtStream stream), (modelRI, stream))           \
+  X(aclError, aclmdlRIDestroy, (aclmdlRI modelRI), (modelRI))

@@ -8,6 +8,8 @@
 #include "aten/HostMirror.h"
 #include "npu/NPUEvent.h"
 #include "npu/NPUException.h"
+#include "npu/NPUGraph.h"
+#include "npu/NPUGraphsUtils.h"
 #include "npu/NPUGuardImpl.h"
 #include "npu/NPUHostAllocator.h"
 #include "npu/NPUStream.h"
@@ -42,7 +44,11 @@ void copyHostToDevice(const at::Tensor& src, const at::Tensor& dst, bool non_blo
     return;
   }
   const bool pinned = npu::isPinnedPointer(src.const_data_ptr());
-  if (bytesLineUp(src, dst) && (pinned || !non_blocking)) {
+  const bool capturing = npu::capturesUnderway() > 0 && npu::isStreamCapturing(stream.stream());
+  // A Python scalar that an operator needs on the device is a constant of a capture, as a
+  // kernel argument is on CUDA; any other pageable copy cannot be captured (its wait raises).
+  const bool capture_constant = capturing && src.unsafeGetTensorImpl()->is_wrapped_number();
+  if (bytesLineUp(src, dst) && (pinned || (capturing ? !capture_constant : !non_blocking))) {
     memcpyOnStream(dst.data_ptr(), src.const_data_ptr(), spanBytes(dst), ACL_MEMCPY_HOST_TO_DEVICE, stream);
     if (pinned) {
       recordPinnedUse(src, stream);
@@ -65,6 +71,9 @@ void copyHostToDevice(const at::Tensor& src, const at::Tensor& dst, bool non_blo
   }
   memcpyOnStream(dst.data_ptr(), staging.const_data_ptr(), spanBytes(dst), ACL_MEMCPY_HOST_TO_DEVICE, stream);
   recordPinnedUse(staging, stream);
+  if (capturing) {
+    npu::NPUGraph::retainForReplays(stream.stream(), std::move(staging));  // every replay reads it again
+  }
 }
 
 void copyDeviceToHost(const at::Tensor& src, const at::Tensor& dst, bool non_blocking) {

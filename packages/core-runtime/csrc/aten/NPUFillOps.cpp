@@ -7,6 +7,7 @@
 #include "acl/AclApi.h"
 #include "aten/HostMirror.h"
 #include "npu/NPUException.h"
+#include "npu/NPUGraph.h"
 #include "npu/NPUGuardImpl.h"
 #include "npu/NPUStream.h"
 
@@ -34,7 +35,10 @@ at::Tensor& fill_scalar(at::Tensor& self, const at::Scalar& value) {
   const npu::NPUGuard guard(self.device());
   at::Tensor staging = emptyPinned(self.sizes(), self.strides(), self.scalar_type());
   staging.fill_(value);
-  return self.copy_(staging, /*non_blocking=*/true);
+  self.copy_(staging, /*non_blocking=*/true);
+  // A capture replays the copy from the same pinned memory, which must keep the value.
+  npu::NPUGraph::retainForReplays(npu::getCurrentNPUStream().stream(), std::move(staging));
+  return self;
 }
 
 at::Tensor& fill_tensor(at::Tensor& self, const at::Tensor& value) {

@@ -12,6 +12,13 @@
 //   on each and the block is cached only once all of them have completed.
 // - When aclrtMalloc fails, cached segments are returned to the device and the
 //   call is retried once before raising c10::OutOfMemoryError.
+// - NPU graph capture (see NPUGraph.h): while a capture is under way, the
+//   allocations of its streams come from a private pool of its own, whose
+//   segments no other allocation uses. A graph replays into the addresses it
+//   captured, so blocks freed during capture stay in the pool, reusable only
+//   by the captures that share it, until every graph using the pool released
+//   it (releasePool); emptyCache then returns the pool's segments. Graphs may
+//   share a pool (graph_pool_handle, NPUGraph::pool).
 #include "npu/NPUCachingAllocator.h"
 
 #include <algorithm>
@@ -20,11 +27,14 @@
 #include <bit>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <iomanip>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include <c10/core/Allocator.h>
 #include <c10/util/Exception.h>
@@ -143,6 +153,7 @@ class AclEvent {
 };
 
 struct Block;
+struct PrivatePool;
 
 // Cached blocks are ordered by stream, then size, then address, so that a
 // lower_bound on (stream, size) finds the smallest fitting block of a stream.
@@ -161,9 +172,36 @@ struct BlockOrder {
 using BlockSet = std::set<Block*, BlockOrder>;
 
 struct BlockPool {
-  explicit BlockPool(bool small) : is_small(small) {}
+  BlockPool(bool small, PrivatePool* owner = nullptr) : is_small(small), owner_private_pool(owner) {}
   BlockSet blocks;
   const bool is_small;
+  // Null for the device's default pools.
+  PrivatePool* const owner_private_pool;
+};
+
+// The memory of one or more graph captures.
+struct PrivatePool {
+  explicit PrivatePool(c10::MempoolId_t pool_id) : id(pool_id) {}
+  PrivatePool(const PrivatePool&) = delete;
+  PrivatePool& operator=(const PrivatePool&) = delete;
+
+  const c10::MempoolId_t id;
+  BlockPool large_blocks{false, this};
+  BlockPool small_blocks{true, this};
+  // Captures and graphs using the pool; at 0, emptyCache may release it.
+  int use_count = 1;
+  int segment_count = 0;
+};
+
+// A capture under way: its streams allocate from its pool.
+struct AllocationScope {
+  c10::MempoolId_t pool_id;
+  std::function<bool(aclrtStream)> filter;
+  // Whether the capture forbids every thread (global mode) or only the one
+  // that began it (thread-local mode) to reserve new memory elsewhere.
+  bool forbids_all_threads;
+  bool forbids_capturing_thread;
+  std::thread::id capturing_thread;
 };
 
 struct Block {
@@ -265,7 +303,7 @@ class DeviceCachingAllocator {
       processCompletedEvents();
     }
     const size_t size = roundSize(request_size);
-    BlockPool& pool = size <= kSmallSize ? small_pool_ : large_pool_;
+    BlockPool& pool = poolFor(size, stream);
     Block* block = config_.caching_enabled() ? takeCachedBlock(pool, stream, size) : nullptr;
     if (C10_UNLIKELY(block == nullptr)) {
       block = allocateSegment(pool, stream, segmentSizeFor(size));
@@ -300,10 +338,58 @@ class DeviceCachingAllocator {
     reportUsageToProfiler(block, -static_cast<int64_t>(block->size));
     if (block->stream_uses.empty()) {
       cacheBlock(block);
+    } else if (!allocation_scopes_.empty()) {
+      // The events would be recorded into a capture: wait until none is under way.
+      deferred_until_no_capture_.push_back(block);
     } else {
       deferUntilStreamsFinish(block);
     }
     return true;
+  }
+
+  // ---- graph capture ----
+
+  void beginAllocateToPool(c10::MempoolId_t pool_id, std::function<bool(aclrtStream)> filter,
+                           aclmdlRICaptureMode mode) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto found = graph_pools_.find(pool_id);
+    if (found == graph_pools_.end()) {
+      graph_pools_.emplace(pool_id, std::make_unique<PrivatePool>(pool_id));
+    } else {
+      TORCH_INTERNAL_ASSERT(found->second->use_count > 0, "a released graph pool was reused");
+      found->second->use_count += 1;
+    }
+    for (const AllocationScope& scope : allocation_scopes_) {
+      TORCH_CHECK(scope.pool_id != pool_id, "beginAllocateToPool: a capture into pool (", pool_id.first, ", ",
+                  pool_id.second, ") is already under way");
+    }
+    allocation_scopes_.push_back(AllocationScope{pool_id, std::move(filter), mode == ACL_MODEL_RI_CAPTURE_MODE_GLOBAL,
+                                                 mode != ACL_MODEL_RI_CAPTURE_MODE_RELAXED,
+                                                 std::this_thread::get_id()});
+  }
+
+  void endAllocateToPool(c10::MempoolId_t pool_id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto scope = std::find_if(allocation_scopes_.begin(), allocation_scopes_.end(),
+                              [&](const AllocationScope& entry) { return entry.pool_id == pool_id; });
+    TORCH_CHECK(scope != allocation_scopes_.end(), "endAllocateToPool: no capture into pool (", pool_id.first, ", ",
+                pool_id.second, ") is under way");
+    allocation_scopes_.erase(scope);
+    if (allocation_scopes_.empty()) {
+      for (Block* block : deferred_until_no_capture_) {
+        deferUntilStreamsFinish(block);
+      }
+      deferred_until_no_capture_.clear();
+    }
+  }
+
+  void releasePool(c10::MempoolId_t pool_id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto found = graph_pools_.find(pool_id);
+    TORCH_CHECK(found != graph_pools_.end(), "releasePool: no graph pool (", pool_id.first, ", ", pool_id.second,
+                ")");
+    TORCH_INTERNAL_ASSERT(found->second->use_count > 0, "releasePool: the pool was released already");
+    found->second->use_count -= 1;
   }
 
   // Notes that `ptr` is used on `stream` if this device allocated it; false otherwise.
@@ -440,6 +526,36 @@ class DeviceCachingAllocator {
   }
 
   // ---- pools ----
+
+  BlockPool& poolFor(size_t size, aclrtStream stream) {
+    const bool small = size <= kSmallSize;
+    if (C10_UNLIKELY(!allocation_scopes_.empty())) {
+      for (const AllocationScope& scope : allocation_scopes_) {
+        if (scope.filter(stream)) {
+          PrivatePool& pool = *graph_pools_.at(scope.pool_id);
+          return small ? pool.small_blocks : pool.large_blocks;
+        }
+      }
+    }
+    return small ? small_pool_ : large_pool_;
+  }
+
+  // As cudaMalloc does during a capture in global mode (or thread-local mode
+  // on the capturing thread), reserving new memory outside the capture's pool
+  // fails: the capture could not replay such an allocation.
+  void checkNewSegmentPermitted(const BlockPool& pool) const {
+    if (pool.owner_private_pool != nullptr) {
+      return;
+    }
+    for (const AllocationScope& scope : allocation_scopes_) {
+      const bool forbidden =
+          scope.forbids_all_threads || (scope.forbids_capturing_thread && scope.capturing_thread == std::this_thread::get_id());
+      TORCH_CHECK(!forbidden, "NPU error: operation not permitted when stream is capturing (an allocation outside "
+                  "the capture's private memory pool needed new device memory while an NPU graph capture in \"",
+                  scope.forbids_all_threads ? "global" : "thread_local", "\" mode is under way; capture_error_mode="
+                  "\"relaxed\" permits it)");
+    }
+  }
 
   void insertIntoPool(Block* block) {
     block->cached_since = ++clock_;
@@ -583,6 +699,9 @@ class DeviceCachingAllocator {
   // ---- device memory ----
 
   Block* allocateSegment(BlockPool& pool, aclrtStream stream, size_t segment_size) {
+    if (C10_UNLIKELY(!allocation_scopes_.empty())) {
+      checkNewSegmentPermitted(pool);
+    }
     if (config_.garbage_collection_threshold() > 0.0) {
       collectGarbage();
     }
@@ -602,6 +721,9 @@ class DeviceCachingAllocator {
     segment->ptr = ptr;
     segment->size = segment_size;
     segment_heads_.insert(segment);
+    if (PrivatePool* owner = pool.owner_private_pool) {
+      owner->segment_count += 1;
+    }
 
     increaseStat(stats_.segment, pool.is_small, 1);
     increaseStat(stats_.reserved_bytes, pool.is_small, segment_size);
@@ -647,21 +769,38 @@ class DeviceCachingAllocator {
       stats_.oversize_segments.decrease(1);
     }
     segment_heads_.erase(block);
+    if (PrivatePool* owner = block->pool->owner_private_pool) {
+      owner->segment_count -= 1;
+    }
     blocks_.recycle(block);
   }
 
   void releaseCachedSegments() {
     synchronizeAndFreeEvents();
-    for (BlockPool* pool : {&large_pool_, &small_pool_}) {
-      for (auto it = pool->blocks.begin(); it != pool->blocks.end();) {
-        Block* block = *it;
-        if (block->is_split()) {
-          ++it;
-          continue;
-        }
-        it = pool->blocks.erase(it);
-        releaseSegment(block);
+    releaseWholeSegments(large_pool_);
+    releaseWholeSegments(small_pool_);
+    // Pools no graph uses any more go too, once nothing of theirs is allocated.
+    for (auto it = graph_pools_.begin(); it != graph_pools_.end();) {
+      PrivatePool& pool = *it->second;
+      if (pool.use_count > 0) {
+        ++it;
+        continue;
       }
+      releaseWholeSegments(pool.large_blocks);
+      releaseWholeSegments(pool.small_blocks);
+      it = pool.segment_count == 0 ? graph_pools_.erase(it) : std::next(it);
+    }
+  }
+
+  void releaseWholeSegments(BlockPool& pool) {
+    for (auto it = pool.blocks.begin(); it != pool.blocks.end();) {
+      Block* block = *it;
+      if (block->is_split()) {
+        ++it;
+        continue;
+      }
+      it = pool.blocks.erase(it);
+      releaseSegment(block);
     }
   }
 
@@ -854,6 +993,13 @@ class DeviceCachingAllocator {
   ska::flat_hash_map<void*, Block*> allocated_blocks_;
   std::vector<AclEvent> idle_events_;
   std::vector<PendingFree> pending_frees_;
+  // Graph pools by id; a std::map keeps PrivatePool addresses (which blocks
+  // point into) stable.
+  std::map<c10::MempoolId_t, std::unique_ptr<PrivatePool>> graph_pools_;
+  // The captures under way on this device.
+  std::vector<AllocationScope> allocation_scopes_;
+  // Freed during a capture while other streams used them (see free()).
+  std::vector<Block*> deferred_until_no_capture_;
   uint64_t clock_ = 0;
   double memory_fraction_ = 1.0;
   bool fraction_set_ = false;
@@ -1066,6 +1212,19 @@ void recordStream(const c10::DataPtr& ptr, NPUStream stream) {
 
 void emptyCache() {
   allocatorImpl().emptyCache({0, 0});
+}
+
+void beginAllocateToPool(c10::DeviceIndex device, c10::MempoolId_t mempool_id,
+                         std::function<bool(aclrtStream)> filter, aclmdlRICaptureMode mode) {
+  allocatorImpl().deviceAllocator(device).beginAllocateToPool(mempool_id, std::move(filter), mode);
+}
+
+void endAllocateToPool(c10::DeviceIndex device, c10::MempoolId_t mempool_id) {
+  allocatorImpl().deviceAllocator(device).endAllocateToPool(mempool_id);
+}
+
+void releasePool(c10::DeviceIndex device, c10::MempoolId_t mempool_id) {
+  allocatorImpl().deviceAllocator(device).releasePool(mempool_id);
 }
 
 void setMemoryFraction(double fraction, c10::DeviceIndex device) {

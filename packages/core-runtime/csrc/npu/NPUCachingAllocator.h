@@ -10,6 +10,7 @@
 // Settings come from PYTORCH_NPU_ALLOC_CONF (see NPUAllocatorConfig.h).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -59,8 +60,20 @@ void raw_delete(void* ptr);
 // block is not reused until the work enqueued on `stream` so far is done.
 void recordStream(const c10::DataPtr& ptr, NPUStream stream);
 
-// Returns every cached, unused segment of every device to the runtime.
+// Returns every cached, unused segment of every device to the runtime,
+// and the segments of graph pools that no graph uses any more.
 void emptyCache();
+
+// NPU graph capture (NPUGraph.h). Until endAllocateToPool, allocations on
+// `device` for streams where `filter` is true come from the private pool
+// `mempool_id` (created on first use; each begin counts one more user), and,
+// unless `mode` is relaxed, an allocation elsewhere that needs new device
+// memory raises, as on CUDA. releasePool drops one user; once none is left,
+// emptyCache returns the pool's memory.
+void beginAllocateToPool(c10::DeviceIndex device, c10::MempoolId_t mempool_id,
+                         std::function<bool(aclrtStream)> filter, aclmdlRICaptureMode mode);
+void endAllocateToPool(c10::DeviceIndex device, c10::MempoolId_t mempool_id);
+void releasePool(c10::DeviceIndex device, c10::MempoolId_t mempool_id);
 
 // Limits the memory this process may reserve on `device` to
 // `fraction` * total device memory; allocations beyond raise OOM.

@@ -24,6 +24,19 @@ const char* describe(aclError error) {
       return "Memory release failed.";
     case ACL_ERROR_RT_FEATURE_NOT_SUPPORT:
       return "Feature not supported.";
+    // Stream capture: worded as CUDA reports the same misuse.
+    case ACL_ERROR_RT_STREAM_CAPTURED:
+    case ACL_ERROR_RT_CAPTURE_MODE_NOT_SUPPORT:
+    case ACL_ERROR_RT_EVENT_CAPTURED:
+      return "operation not permitted when stream is capturing";
+    case ACL_ERROR_RT_STREAM_CAPTURE_INVALIDATED:
+      return "operation failed due to a previous error during capture";
+    case ACL_ERROR_RT_STREAM_NOT_CAPTURED:
+      return "The stream is not capturing.";
+    case ACL_ERROR_RT_CAPTURE_DEPENDENCY:
+      return "Capture dependency failure.";
+    case ACL_ERROR_RT_MODEL_CAPTURED:
+      return "The model is being captured.";
     default:
       return "CANN runtime error.";
   }

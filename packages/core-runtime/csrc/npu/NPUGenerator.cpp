@@ -10,6 +10,8 @@
 #include <mutex>
 
 #include "npu/NPUFunctions.h"
+#include "npu/NPUGraph.h"
+#include "npu/NPUGraphsUtils.h"
 
 namespace torch_npu::npu {
 namespace {
@@ -72,6 +74,11 @@ void NPUGeneratorImpl::set_state(const c10::TensorImpl& new_state) {
 }
 
 std::pair<uint64_t, uint64_t> NPUGeneratorImpl::philox_seed_and_offset(uint64_t increment) {
+  // A captured kernel keeps the seed and offset it was launched with, so
+  // every replay would draw the same numbers.
+  TORCH_CHECK_NOT_IMPLEMENTED(capturesUnderway() == 0 || !isCurrentStreamCapturing(),
+                              "Random number generation during NPU graph capture is not supported yet: each replay "
+                              "would repeat the random numbers of the capture.");
   const uint64_t start = offset_;
   offset_ += ((increment + 3) / 4) * 4;
   return {seed_, start};

@@ -5,6 +5,7 @@
 #include "acl/AclApi.h"
 #include "npu/NPUException.h"
 #include "npu/NPUFunctions.h"
+#include "npu/NPUGraphsUtils.h"
 #include "npu/NPUStream.h"
 #include "npu/NPUTrace.h"
 
@@ -73,6 +74,10 @@ bool NPUGuardImpl::queryStream(const c10::Stream& stream) const {
 
 void NPUGuardImpl::synchronizeStream(const c10::Stream& stream) const {
   NPUStream(stream).synchronize();
+}
+
+bool NPUGuardImpl::isStreamCapturing(const c10::Stream& stream) const {
+  return npu::isStreamCapturing(NPUStream(stream).stream());
 }
 
 void NPUGuardImpl::synchronizeDevice(const c10::DeviceIndex device_index) const {

@@ -31,6 +31,7 @@ struct NPUGuardImpl final : public c10::impl::DeviceGuardImplInterface {
   void* getStreamNativeHandle(const c10::Stream stream) const TORCH_NPU_OVERRIDE_SINCE_2_11;
   bool queryStream(const c10::Stream& stream) const override;
   void synchronizeStream(const c10::Stream& stream) const override;
+  bool isStreamCapturing(const c10::Stream& stream) const TORCH_NPU_OVERRIDE_SINCE_2_13;
   void synchronizeDevice(const c10::DeviceIndex device_index) const override;
 
   void record(void** event, const c10::Stream& stream, const c10::DeviceIndex device_index,

@@ -6,6 +6,7 @@
 #include "acl/AclApi.h"
 #include "npu/NPUEvent.h"
 #include "npu/NPUException.h"
+#include "npu/NPUGraphsUtils.h"
 #include "npu/NPURuntime.h"
 #include "npu/NPUStream.h"
 #include "npu_common/no_destructor.h"
@@ -72,7 +73,9 @@ struct NPUHostAllocatorImpl final : public at::CachingHostAllocatorImpl<NPUStrea
 
   NPUStream get_current_stream() const TORCH_NPU_OVERRIDE_SINCE_2_11 { return getCurrentNPUStream(); }
 
-  bool stream_is_capturing(NPUStream) const TORCH_NPU_OVERRIDE_SINCE_2_11 { return false; }
+  bool stream_is_capturing(NPUStream stream) const TORCH_NPU_OVERRIDE_SINCE_2_11 {
+    return isStreamCapturing(stream.stream());
+  }
 };
 
 void deletePinned(void* ctx) noexcept;

@@ -7,6 +7,7 @@ namespace torch_npu::python {
 
 void initDeviceBindings(pybind11::module_& m);
 void initStreamBindings(pybind11::module_& m);
+void initGraphBindings(pybind11::module_& m);
 void initMemoryBindings(pybind11::module_& m);
 void initGeneratorBindings(pybind11::module_& m);
 void initFallbackBindings(pybind11::module_& m);

@@ -13,6 +13,7 @@ PYBIND11_MODULE(_C, m) {
   torch_npu::compat::ensureAutogradPrivateUse1Fallback();
   torch_npu::python::initDeviceBindings(m);
   torch_npu::python::initStreamBindings(m);
+  torch_npu::python::initGraphBindings(m);
   torch_npu::python::initMemoryBindings(m);
   torch_npu::python::initGeneratorBindings(m);
   torch_npu::python::initFallbackBindings(m);

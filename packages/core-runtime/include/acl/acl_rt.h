@@ -15,6 +15,8 @@ typedef void* aclrtStream;
 typedef void* aclrtEvent;
 typedef void* aclrtContext;
 typedef void (*aclrtCallback)(void* userData);
+// A model run instance: here, the tasks a stream capture recorded.
+typedef void* aclmdlRI;
 
 typedef enum aclrtMemcpyKind {
   ACL_MEMCPY_HOST_TO_HOST,
@@ -53,6 +55,20 @@ typedef enum aclrtCallbackBlockType {
   ACL_CALLBACK_NO_BLOCK,
   ACL_CALLBACK_BLOCK,
 } aclrtCallbackBlockType;
+
+// Which threads may call the functions a capture makes unsafe (aclrtMemcpy,
+// aclrtMemset, asynchronous copies of pageable host memory) while it runs.
+typedef enum {
+  ACL_MODEL_RI_CAPTURE_MODE_GLOBAL = 0,  // no thread
+  ACL_MODEL_RI_CAPTURE_MODE_THREAD_LOCAL,  // every thread but the one that began the capture
+  ACL_MODEL_RI_CAPTURE_MODE_RELAXED,  // every thread
+} aclmdlRICaptureMode;
+
+typedef enum {
+  ACL_MODEL_RI_CAPTURE_STATUS_NONE = 0,
+  ACL_MODEL_RI_CAPTURE_STATUS_ACTIVE,
+  ACL_MODEL_RI_CAPTURE_STATUS_INVALIDATED,
+} aclmdlRICaptureStatus;
 
 // Flags of aclrtCreateEventWithFlag.
 #define ACL_EVENT_SYNC 0x00000001u
@@ -127,6 +143,15 @@ ACL_FUNC_VISIBILITY aclError aclrtUnSubscribeReport(uint64_t threadId, aclrtStre
 ACL_FUNC_VISIBILITY aclError aclrtProcessReport(int32_t timeout);
 ACL_FUNC_VISIBILITY aclError aclrtLaunchCallback(aclrtCallback fn, void* userData, aclrtCallbackBlockType blockType,
                                                  aclrtStream stream);
+
+// Stream capture: between begin and end, the stream records the tasks
+// enqueued on it instead of running them; executing the model runs them all.
+ACL_FUNC_VISIBILITY aclError aclmdlRICaptureBegin(aclrtStream stream, aclmdlRICaptureMode mode);
+ACL_FUNC_VISIBILITY aclError aclmdlRICaptureGetInfo(aclrtStream stream, aclmdlRICaptureStatus* status,
+                                                    aclmdlRI* modelRI);
+ACL_FUNC_VISIBILITY aclError aclmdlRICaptureEnd(aclrtStream stream, aclmdlRI* modelRI);
+ACL_FUNC_VISIBILITY aclError aclmdlRIExecuteAsync(aclmdlRI modelRI, aclrtStream stream);
+ACL_FUNC_VISIBILITY aclError aclmdlRIDestroy(aclmdlRI modelRI);
 
 #ifdef __cplusplus
 }

@@ -86,9 +86,10 @@ aclError aclrtLaunchCallback(aclrtCallback fn, void* userData, aclrtCallbackBloc
       return fail(ACL_ERROR_RT_STREAM_NO_CB_REG,
                   "aclrtLaunchCallback: no thread is subscribed to the stream (call aclrtSubscribeReport first)");
     }
-    auto callback = std::make_shared<PendingCallback>(fn, userData);
     const bool block = raw_block_type == ACL_CALLBACK_BLOCK;
-    target->submit(Task{[inbox = std::move(inbox), callback = std::move(callback), block] {
+    // The callback is posted anew at each run: a capture replays it.
+    target->submit(Task{[inbox = std::move(inbox), fn, userData, block] {
+                          auto callback = std::make_shared<PendingCallback>(fn, userData);
                           inbox->post(callback);
                           if (block) callback->waitUntilRun();
                         },

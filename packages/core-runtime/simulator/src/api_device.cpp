@@ -79,6 +79,9 @@ aclError aclrtSynchronizeDevice(void) {
     if (aclError error = requireCurrentDevice("aclrtSynchronizeDevice", *session, device); error != ACL_SUCCESS) {
       return error;
     }
+    const std::vector<std::shared_ptr<ModelRI>> captures = session->activeCaptures(device->index());
+    for (const auto& capture : captures) refuseSynchronizingCapture("aclrtSynchronizeDevice", *capture);
+    if (!captures.empty()) return ACL_ERROR_RT_STREAM_CAPTURED;
     session->synchronizeDevice(*device);
     return reportTaskFailure(session->takeTaskFailures(*device));
   });

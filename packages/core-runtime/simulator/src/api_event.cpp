@@ -92,6 +92,11 @@ aclError aclrtQueryEventStatus(aclrtEvent event, aclrtEventRecordedStatus* statu
     if (aclError error = resolveEvent("aclrtQueryEventStatus", *session, event, target); error != ACL_SUCCESS) {
       return error;
     }
+    if (target->activeCapture()) {
+      return fail(ACL_ERROR_RT_EVENT_CAPTURED,
+                  "aclrtQueryEventStatus: operation not permitted when stream is capturing (the event was recorded "
+                  "by a capture under way)");
+    }
     const std::shared_ptr<const EventRecord> record = target->latest();
     *status = !record || record->reached() ? ACL_EVENT_RECORDED_STATUS_COMPLETE : ACL_EVENT_RECORDED_STATUS_NOT_READY;
     return ACL_SUCCESS;
@@ -105,6 +110,11 @@ aclError aclrtSynchronizeEvent(aclrtEvent event) {
     if (aclError error = requireSession("aclrtSynchronizeEvent", session); error != ACL_SUCCESS) return error;
     if (aclError error = resolveEvent("aclrtSynchronizeEvent", *session, event, target); error != ACL_SUCCESS) {
       return error;
+    }
+    if (target->activeCapture()) {
+      return fail(ACL_ERROR_RT_EVENT_CAPTURED,
+                  "aclrtSynchronizeEvent: operation not permitted when stream is capturing (the event was recorded "
+                  "by a capture under way)");
     }
     const std::shared_ptr<const EventRecord> record = target->latest();
     if (!record) return ACL_SUCCESS;

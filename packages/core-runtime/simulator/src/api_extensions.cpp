@@ -10,29 +10,42 @@ using namespace npu_sim;
 
 namespace {
 
-aclError launchHostTask(const char* api, aclrtStream stream, void (*fn)(void*), void* arg, ActivityLabel label) {
+// `release` null: the task may consume `arg` when it runs, so it runs once
+// and cannot be captured. Otherwise the stream owns `arg` from a successful
+// launch on, and `release(arg)` runs when the task can run no more.
+aclError launchHostTask(const char* api, aclrtStream stream, void (*fn)(void*), void (*release)(void*), void* arg,
+                        ActivityLabel label) {
   return guarded(api, [&]() -> aclError {
     if (fn == nullptr) return fail(ACL_ERROR_INVALID_PARAM, "%s: fn is null", api);
     Session* session = nullptr;
     std::shared_ptr<Stream> target;
     if (aclError error = requireSession(api, session); error != ACL_SUCCESS) return error;
     if (aclError error = resolveStreamForLaunch(api, *session, stream, target); error != ACL_SUCCESS) return error;
-    const bool ran = target->submit(Task{[fn, arg] { fn(arg); }, TaskKind::Work, label});
+    Task task{[fn, arg] { fn(arg); }, TaskKind::Work, label};
+    if (release != nullptr) {
+      task.run = [fn, owned = std::shared_ptr<void>(arg, release)] { fn(owned.get()); };
+    } else if (target->capture()) {
+      return fail(ACL_ERROR_RT_FEATURE_NOT_SUPPORT,
+                  "%s: the stream is capturing, and a host task that may consume its argument cannot be replayed "
+                  "(npuSimLaunchReplayableHostTask launches one that can)",
+                  api);
+    }
+    const bool ran = target->submit(std::move(task));
     // Under ASCEND_LAUNCH_BLOCKING the launch is also the synchronization
     // that reports the task's failure, as a blocking kernel launch does.
     return ran ? reportTaskFailure(target->failures().take()) : ACL_SUCCESS;
   });
 }
 
-aclError launchLabeledHostTask(const char* api, aclrtStream stream, void (*fn)(void*), void* arg,
-                               npuSimActivityKind kind, const char* name, uint64_t bytes) {
+aclError launchLabeledHostTask(const char* api, aclrtStream stream, void (*fn)(void*), void (*release)(void*),
+                               void* arg, npuSimActivityKind kind, const char* name, uint64_t bytes) {
   const int64_t raw_kind = rawEnumValue(kind);
   if (raw_kind < NPU_SIM_ACTIVITY_KERNEL || raw_kind > NPU_SIM_ACTIVITY_HOST_TASK) {
     return fail(ACL_ERROR_INVALID_PARAM, "%s: kind %lld is no npuSimActivityKind", api,
                 static_cast<long long>(raw_kind));
   }
   if (name == nullptr) return fail(ACL_ERROR_INVALID_PARAM, "%s: name is null", api);
-  return launchHostTask(api, stream, fn, arg, ActivityLabel{kind, name, bytes});
+  return launchHostTask(api, stream, fn, release, arg, ActivityLabel{kind, name, bytes});
 }
 
 }  // namespace
@@ -40,17 +53,23 @@ aclError launchLabeledHostTask(const char* api, aclrtStream stream, void (*fn)(v
 extern "C" {
 
 aclError npuSimLaunchHostTask(aclrtStream stream, void (*fn)(void*), void* arg) {
-  return launchHostTask("npuSimLaunchHostTask", stream, fn, arg, ActivityLabel{});
+  return launchHostTask("npuSimLaunchHostTask", stream, fn, nullptr, arg, ActivityLabel{});
 }
 
 aclError npuSimLaunchLabeledHostTask(aclrtStream stream, void (*fn)(void*), void* arg, npuSimActivityKind kind,
                                      const char* name) {
-  return launchLabeledHostTask("npuSimLaunchLabeledHostTask", stream, fn, arg, kind, name, 0);
+  return launchLabeledHostTask("npuSimLaunchLabeledHostTask", stream, fn, nullptr, arg, kind, name, 0);
 }
 
 aclError npuSimLaunchSizedHostTask(aclrtStream stream, void (*fn)(void*), void* arg, npuSimActivityKind kind,
                                    const char* name, uint64_t bytes) {
-  return launchLabeledHostTask("npuSimLaunchSizedHostTask", stream, fn, arg, kind, name, bytes);
+  return launchLabeledHostTask("npuSimLaunchSizedHostTask", stream, fn, nullptr, arg, kind, name, bytes);
+}
+
+aclError npuSimLaunchReplayableHostTask(aclrtStream stream, void (*fn)(void*), void (*release)(void*), void* arg,
+                                        npuSimActivityKind kind, const char* name) {
+  if (release == nullptr) return fail(ACL_ERROR_INVALID_PARAM, "npuSimLaunchReplayableHostTask: release is null");
+  return launchLabeledHostTask("npuSimLaunchReplayableHostTask", stream, fn, release, arg, kind, name, 0);
 }
 
 aclError npuSimFailCurrentTask(const char* message) {

@@ -12,6 +12,19 @@
 
 using namespace npu_sim;
 
+namespace {
+
+// Whether a side of the copy is host memory that aclrtMallocHost did not
+// pin: copying it asynchronously is one of the calls a capture makes unsafe.
+bool copiesPageableHostMemory(Session& session, const void* dst, const void* src, size_t count) {
+  for (const void* side : {dst, src}) {
+    if (!session.findDeviceMemory(side) && !session.pinnedHostMemory().contains(side, count)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 extern "C" {
 
 aclError aclrtMalloc(void** devPtr, size_t size, aclrtMemMallocPolicy policy) {
@@ -99,6 +112,7 @@ aclError aclrtMemcpy(void* dst, size_t destMax, const void* src, size_t count, a
   return guarded("aclrtMemcpy", [&]() -> aclError {
     Session* session = nullptr;
     if (aclError error = requireSession("aclrtMemcpy", session); error != ACL_SUCCESS) return error;
+    if (aclError error = refuseUnsafeCallDuringCapture("aclrtMemcpy", *session); error != ACL_SUCCESS) return error;
     CopyAddresses host;
     if (aclError error = checkCopy("aclrtMemcpy", *session, dst, destMax, src, count, kind, host);
         error != ACL_SUCCESS) {
@@ -123,6 +137,11 @@ aclError aclrtMemcpyAsync(void* dst, size_t destMax, const void* src, size_t cou
         error != ACL_SUCCESS) {
       return error;
     }
+    if (target->capture() && copiesPageableHostMemory(*session, dst, src, count)) {
+      if (aclError error = refuseUnsafeCallDuringCapture("aclrtMemcpyAsync", *session); error != ACL_SUCCESS) {
+        return error;
+      }
+    }
     if (count != 0) {
       target->submit(Task{[host, count] { std::memmove(host.dst, host.src, count); }, TaskKind::Work,
                           ActivityLabel{NPU_SIM_ACTIVITY_MEMCPY, "MEMCPY_ASYNC", count,
@@ -136,6 +155,7 @@ aclError aclrtMemset(void* devPtr, size_t maxCount, int32_t value, size_t count)
   return guarded("aclrtMemset", [&]() -> aclError {
     Session* session = nullptr;
     if (aclError error = requireSession("aclrtMemset", session); error != ACL_SUCCESS) return error;
+    if (aclError error = refuseUnsafeCallDuringCapture("aclrtMemset", *session); error != ACL_SUCCESS) return error;
     void* host = nullptr;
     if (aclError error = checkFill("aclrtMemset", *session, devPtr, maxCount, count, host); error != ACL_SUCCESS) {
       return error;

@@ -68,6 +68,9 @@ aclError aclrtSynchronizeStream(aclrtStream stream) {
     if (target->isCallingWorker()) {
       return fail(ACL_ERROR_INVALID_PARAM, "aclrtSynchronizeStream: a task cannot wait for the stream it runs on");
     }
+    if (const std::shared_ptr<ModelRI> capture = target->capture()) {
+      return refuseSynchronizingCapture("aclrtSynchronizeStream", *capture);
+    }
     target->synchronize();
     return reportTaskFailure(target->failures().take());
   });
@@ -81,6 +84,9 @@ aclError aclrtStreamQuery(aclrtStream stream, aclrtStreamStatus* status) {
     if (aclError error = requireSession("aclrtStreamQuery", session); error != ACL_SUCCESS) return error;
     if (aclError error = resolveStream("aclrtStreamQuery", *session, stream, target); error != ACL_SUCCESS) {
       return error;
+    }
+    if (const std::shared_ptr<ModelRI> capture = target->capture()) {
+      return refuseSynchronizingCapture("aclrtStreamQuery", *capture);
     }
     *status = target->idle() ? ACL_STREAM_STATUS_COMPLETE : ACL_STREAM_STATUS_NOT_READY;
     return ACL_SUCCESS;
@@ -99,6 +105,13 @@ aclError aclrtStreamWaitEvent(aclrtStream stream, aclrtEvent event) {
     }
     if (aclError error = resolveEvent("aclrtStreamWaitEvent", *session, event, awaited); error != ACL_SUCCESS) {
       return error;
+    }
+    if (const std::shared_ptr<ModelRI> recorded_in = awaited->activeCapture()) {
+      // Recorded earlier on the same capturing stream: already in order.
+      if (recorded_in == target->capture()) return ACL_SUCCESS;
+      return fail(ACL_ERROR_RT_CAPTURE_DEPENDENCY,
+                  "aclrtStreamWaitEvent: the event was recorded by a capture under way on another stream; the "
+                  "simulator does not support captures that span several streams yet");
     }
     // The record is captured now: re-recording the event later does not
     // change what this wait waits for. An event never recorded is complete.

@@ -58,7 +58,44 @@ aclError resolveStreamForLaunch(const char* api, Session& session, aclrtStream h
                 "%s: the stream belongs to device %d but the calling thread's current device is %d", api,
                 stream->deviceIndex(), current->index());
   }
+  if (const std::shared_ptr<ModelRI> capture = stream->capture();
+      capture && capture->captureStatus() == ACL_MODEL_RI_CAPTURE_STATUS_INVALIDATED) {
+    return fail(ACL_ERROR_RT_STREAM_CAPTURE_INVALIDATED,
+                "%s: the stream's capture was invalidated by an operation not permitted when stream is capturing; "
+                "end it with aclmdlRICaptureEnd",
+                api);
+  }
   return ACL_SUCCESS;
+}
+
+aclError resolveModel(const char* api, Session& session, aclmdlRI handle, std::shared_ptr<ModelRI>& model) {
+  if (handle == nullptr) return fail(ACL_ERROR_INVALID_PARAM, "%s: modelRI is null", api);
+  model = session.models().find(handle);
+  if (!model) return fail(ACL_ERROR_INVALID_PARAM, "%s: %p is not a live model run instance", api, handle);
+  return ACL_SUCCESS;
+}
+
+aclError refuseUnsafeCallDuringCapture(const char* api, Session& session) {
+  bool refused = false;
+  for (const auto& capture : session.activeCaptures()) {
+    if (capture->forbidsUnsafeCallsOnThisThread()) {
+      capture->invalidate();
+      refused = true;
+    }
+  }
+  if (!refused) return ACL_SUCCESS;
+  return fail(ACL_ERROR_RT_CAPTURE_MODE_NOT_SUPPORT,
+              "%s: operation not permitted when stream is capturing (a capture in a mode that forbids this call "
+              "to this thread is under way; it is invalidated)",
+              api);
+}
+
+aclError refuseSynchronizingCapture(const char* api, ModelRI& capture) {
+  capture.invalidate();
+  return fail(ACL_ERROR_RT_STREAM_CAPTURED,
+              "%s: operation not permitted when stream is capturing (the tasks it recorded run only when the model "
+              "is executed; the capture is invalidated)",
+              api);
 }
 
 aclError resolveEvent(const char* api, Session& session, aclrtEvent handle, std::shared_ptr<Event>& event) {

@@ -57,9 +57,24 @@ aclError requireCurrentDevice(const char* api, const Session& session, Device*& 
 aclError resolveStream(const char* api, Session& session, aclrtStream handle, std::shared_ptr<Stream>& stream);
 
 // Like resolveStream, for calls that enqueue work: as on CANN, the stream must
-// belong to the calling thread's current device (ACL_ERROR_RT_STREAM_CONTEXT).
+// belong to the calling thread's current device (ACL_ERROR_RT_STREAM_CONTEXT),
+// and a capture on it must not have been invalidated
+// (ACL_ERROR_RT_STREAM_CAPTURE_INVALIDATED).
 aclError resolveStreamForLaunch(const char* api, Session& session, aclrtStream handle,
                                 std::shared_ptr<Stream>& stream);
+
+// The model `handle` names (aclmdlRI).
+aclError resolveModel(const char* api, Session& session, aclmdlRI handle, std::shared_ptr<ModelRI>& model);
+
+// For the calls a capture makes unsafe (aclrtMemcpy, aclrtMemset, copies of
+// pageable host memory): ACL_ERROR_RT_CAPTURE_MODE_NOT_SUPPORT, invalidating
+// every capture whose mode forbids the calling thread the call, as on CANN;
+// ACL_SUCCESS when none does.
+aclError refuseUnsafeCallDuringCapture(const char* api, Session& session);
+
+// For synchronizations, which a capturing stream cannot serve (nothing it
+// recorded runs): ACL_ERROR_RT_STREAM_CAPTURED, invalidating `capture`.
+aclError refuseSynchronizingCapture(const char* api, ModelRI& capture);
 
 aclError resolveEvent(const char* api, Session& session, aclrtEvent handle, std::shared_ptr<Event>& event);
 

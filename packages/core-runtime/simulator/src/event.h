@@ -17,6 +17,7 @@
 
 namespace npu_sim {
 
+class ModelRI;
 class Stream;
 
 // One aclrtRecordEvent.
@@ -49,23 +50,31 @@ class EventRecord {
   ProgressCounter reached_;
 };
 
-class Event {
+// Always owned by a shared_ptr: a capture keeps the events it records.
+class Event : public std::enable_shared_from_this<Event> {
  public:
   explicit Event(bool timing) noexcept : timing_(timing) {}
 
   // Whether aclrtEventElapsedTime may use this event.
   bool timing() const noexcept { return timing_; }
 
-  // Enqueues a new record on `stream`; it becomes the event's latest.
+  // Enqueues a new record on `stream`; it becomes the event's latest. On a
+  // capturing stream the capture records it instead, and until a replay
+  // records it the event has no latest record.
   void record(Stream& stream);
+  // A new record for a task of `stream` to mark; it becomes the latest.
+  std::shared_ptr<EventRecord> startRecord(const Stream& stream);
   // The latest record; null when never recorded since creation or reset.
   std::shared_ptr<const EventRecord> latest() const;
+  // The capture still under way that recorded the event last, if any.
+  std::shared_ptr<ModelRI> activeCapture() const;
   void reset();
 
  private:
   const bool timing_;
   mutable std::mutex mutex_;
   std::shared_ptr<const EventRecord> latest_;
+  std::weak_ptr<ModelRI> captured_in_;
 };
 
 }  // namespace npu_sim

@@ -27,4 +27,10 @@ aclError PinnedHostMemory::release(const void* ptr) {
   return ACL_SUCCESS;
 }
 
+bool PinnedHostMemory::contains(const void* ptr, size_t length) {
+  std::lock_guard lock(mutex_);
+  const std::optional<BlockSpan> block = live_.findContaining(ptr);
+  return block && block->covers(ptr, length);
+}
+
 }  // namespace npu_sim

@@ -15,6 +15,8 @@ class PinnedHostMemory {
  public:
   aclError allocate(size_t size, void** out);
   aclError release(const void* ptr);
+  // Whether [ptr, ptr + length) lies inside one live block.
+  bool contains(const void* ptr, size_t length);
 
  private:
   std::mutex mutex_;

@@ -33,6 +33,14 @@ std::vector<std::shared_ptr<Stream>> Session::streamsToSynchronize(const Device&
   return streams;
 }
 
+std::vector<std::shared_ptr<ModelRI>> Session::activeCaptures(int32_t device) const {
+  std::vector<std::shared_ptr<ModelRI>> active;
+  for (auto& model : models_.all()) {
+    if (model->capturing() && (device < 0 || model->deviceIndex() == device)) active.push_back(std::move(model));
+  }
+  return active;
+}
+
 void Session::synchronizeDevice(const Device& device) const {
   for (const auto& stream : streamsToSynchronize(device)) stream->synchronize();
 }

@@ -12,6 +12,7 @@
 #include "event.h"
 #include "handle_registry.h"
 #include "host_memory_budget.h"
+#include "model_ri.h"
 #include "pinned_host_memory.h"
 #include "report.h"
 #include "stream.h"
@@ -42,6 +43,10 @@ class Session {
 
   HandleRegistry<Stream>& streams() noexcept { return streams_; }
   HandleRegistry<Event>& events() noexcept { return events_; }
+  // Captured and capturing models (aclmdlRI).
+  HandleRegistry<ModelRI>& models() noexcept { return models_; }
+  // The captures under way; `device` -1: on every device.
+  std::vector<std::shared_ptr<ModelRI>> activeCaptures(int32_t device = -1) const;
   ReportHub& reports() noexcept { return reports_; }
   PinnedHostMemory& pinnedHostMemory() noexcept { return pinned_host_memory_; }
 
@@ -67,6 +72,7 @@ class Session {
   std::vector<std::unique_ptr<Device>> devices_;
   ReportHub reports_;
   HandleRegistry<Event> events_;
+  HandleRegistry<ModelRI> models_;
   // Last, so it is destroyed first: each created stream drains while the
   // devices, memory and inboxes its tasks use still exist.
   HandleRegistry<Stream> streams_;

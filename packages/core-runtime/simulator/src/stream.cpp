@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "clock.h"
+#include "model_ri.h"
 
 namespace npu_sim {
 namespace {
@@ -34,6 +35,12 @@ Stream::~Stream() {
 }
 
 bool Stream::submit(Task task) {
+  if (capturing_.load(std::memory_order_acquire)) {
+    if (std::shared_ptr<ModelRI> recording = capture()) {
+      recording->append(std::move(task));
+      return false;
+    }
+  }
   if (activity_recording::recordsOn(device_index_)) {
     task.recorded = true;
     task.correlation_id = activity_recording::threadCorrelationId();
@@ -42,6 +49,24 @@ bool Stream::submit(Task task) {
   if (!launch_blocking_ || isCallingWorker()) return false;
   completed_.waitFor(position);
   return true;
+}
+
+void Stream::beginCapture(std::shared_ptr<ModelRI> capture) {
+  std::lock_guard lock(capture_mutex_);
+  capture_ = std::move(capture);
+  capturing_.store(true, std::memory_order_release);
+}
+
+std::shared_ptr<ModelRI> Stream::endCapture() {
+  std::lock_guard lock(capture_mutex_);
+  capturing_.store(false, std::memory_order_release);
+  return std::move(capture_);
+}
+
+std::shared_ptr<ModelRI> Stream::capture() const {
+  if (!capturing_.load(std::memory_order_acquire)) return nullptr;
+  std::lock_guard lock(capture_mutex_);
+  return capture_;
 }
 
 void Stream::synchronize() const { completed_.waitFor(queue_.pushedCount()); }

@@ -6,6 +6,7 @@
 // synchronization shows up here as it would on hardware.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -21,6 +22,8 @@
 
 namespace npu_sim {
 
+class ModelRI;
+
 class Stream {
  public:
   Stream(int32_t device_index, BusyTracker& device_busy, bool launch_blocking);
@@ -34,10 +37,18 @@ class Stream {
   // Unique over the process's life, from 1: names the stream in records.
   uint64_t id() const noexcept { return id_; }
 
-  // Enqueues `task`. Under ASCEND_LAUNCH_BLOCKING it returns only once the
+  // Enqueues `task`, or, while the stream captures, appends it to the
+  // capture. Under ASCEND_LAUNCH_BLOCKING it returns only once an enqueued
   // task ran (unless called from this stream's own worker, which would wait
   // for itself). Returns whether it waited for the task.
   bool submit(Task task);
+
+  // Stream capture (aclmdlRICaptureBegin/End): while `capture` is set, every
+  // task submitted is recorded into it instead of running.
+  void beginCapture(std::shared_ptr<ModelRI> capture);
+  std::shared_ptr<ModelRI> endCapture();
+  // The capture under way on this stream; null when there is none.
+  std::shared_ptr<ModelRI> capture() const;
   // Waits until every task enqueued before the call ran.
   void synchronize() const;
   // Whether every task enqueued so far ran.
@@ -80,6 +91,12 @@ class Stream {
   // Number of tasks that ran; task N (1-based) ran once it reaches N.
   ProgressCounter completed_;
   const std::shared_ptr<TaskFailures> failures_ = std::make_shared<TaskFailures>();
+
+  // Set while capture_ is: keeps the lock off submissions of streams that
+  // do not capture.
+  std::atomic<bool> capturing_{false};
+  mutable std::mutex capture_mutex_;
+  std::shared_ptr<ModelRI> capture_;
 
   struct Subscription {
     uint64_t thread_id;

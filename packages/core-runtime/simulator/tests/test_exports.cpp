@@ -24,7 +24,9 @@ TEST_CASE(every_contract_symbol_resolves_with_dlsym) {
         "aclrtLaunchCallback", "npuSimLaunchHostTask", "npuSimDeviceOfPointer", "npuSimFailCurrentTask",
         "npuSimSetRecentErrMsg", "aclprofInit", "aclprofFinalize", "aclprofCreateConfig",
         "aclprofDestroyConfig", "aclprofStart", "aclprofStop", "npuSimProfDeviceClockNs", "npuSimProfSetCorrelationId",
-        "npuSimProfTakeActivities", "npuSimLaunchLabeledHostTask", "npuSimLaunchSizedHostTask"}) {
+        "npuSimProfTakeActivities", "npuSimLaunchLabeledHostTask", "npuSimLaunchSizedHostTask",
+        "npuSimLaunchReplayableHostTask", "aclmdlRICaptureBegin", "aclmdlRICaptureGetInfo", "aclmdlRICaptureEnd",
+        "aclmdlRIExecuteAsync", "aclmdlRIDestroy"}) {
     if (dlsym(library, name) == nullptr) missing += std::string(" ") + name;
   }
   // Internals stay hidden.

@@ -18,6 +18,8 @@ from .random import *  # noqa: F401,F403
 from .random import __all__ as _random_all
 from .streams import *  # noqa: F401,F403
 from .streams import __all__ as _streams_all
+from .graphs import *  # noqa: F401,F403
+from .graphs import __all__ as _graphs_all
 from . import amp
 from . import mstx
 from . import sanitizer
@@ -55,6 +57,7 @@ __all__ = [
     *_memory_all,
     *_random_all,
     *_streams_all,
+    *_graphs_all,
     "amp",
     "mstx",
     "sanitizer",

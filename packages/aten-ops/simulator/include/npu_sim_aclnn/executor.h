@@ -86,8 +86,9 @@ aclnnStatus prepare(const char* op_name, uint64_t* workspace_size, aclOpExecutor
 }
 
 // aclnnXxx: enqueues the executor's kernel on `stream` (null: the current
-// device's default stream) and consumes the executor, which the worker frees
-// after the kernel ran. No workspace is used.
+// device's default stream) and consumes the executor, which the stream frees
+// once the kernel can run no more: after it ran, or, when a capturing stream
+// recorded it, with the model that replays it. No workspace is used.
 //
 // A kernel that throws does not reach the caller: like a device exception,
 // it surfaces once, as ACL_ERROR_RT_AICORE_EXCEPTION from the next

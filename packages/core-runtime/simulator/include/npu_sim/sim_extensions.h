@@ -23,7 +23,9 @@ extern "C" {
 // ACL_ERROR_RT_AICORE_EXCEPTION. The latter happens only under
 // ASCEND_LAUNCH_BLOCKING, where the launch waits for the task and so reports
 // its failure (or an earlier unreported one of the stream) like a
-// synchronization would.
+// synchronization would. `fn` may consume `arg`, so the task cannot be
+// replayed: on a capturing stream the launch fails with
+// ACL_ERROR_RT_FEATURE_NOT_SUPPORT (see npuSimLaunchReplayableHostTask).
 ACL_FUNC_VISIBILITY aclError npuSimLaunchHostTask(aclrtStream stream, void (*fn)(void*), void* arg);
 
 // Called from inside a host task: the task failed, like a kernel raising a

@@ -67,6 +67,19 @@ ACL_FUNC_VISIBILITY aclError npuSimLaunchLabeledHostTask(aclrtStream stream, voi
 ACL_FUNC_VISIBILITY aclError npuSimLaunchSizedHostTask(aclrtStream stream, void (*fn)(void*), void* arg,
                                                        npuSimActivityKind kind, const char* name, uint64_t bytes);
 
+// npuSimLaunchLabeledHostTask for a task that may run more than once: how
+// the simulated operator library launches its kernels. `fn(arg)` must leave
+// `arg` as it found it. Once the launch succeeds (or returns
+// ACL_ERROR_RT_AICORE_EXCEPTION) the stream owns `arg` and calls
+// `release(arg)` when the task can run no more: after it ran, or, when a
+// capturing stream recorded it (aclmdlRICaptureBegin), once the model that
+// holds it is destroyed, having run `fn(arg)` at each execution. Otherwise
+// `arg` stays the caller's. The other host task launches consume their task
+// at its one run, so they fail on a capturing stream.
+ACL_FUNC_VISIBILITY aclError npuSimLaunchReplayableHostTask(aclrtStream stream, void (*fn)(void*),
+                                                            void (*release)(void*), void* arg,
+                                                            npuSimActivityKind kind, const char* name);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,87 @@
+#include "model_ri.h"
+
+#include "event.h"
+#include "stream.h"
+
+namespace npu_sim {
+
+void ModelRI::append(Task task) {
+  std::lock_guard lock(mutex_);
+  steps_->push_back(Step{std::move(task), nullptr});
+}
+
+void ModelRI::appendEventRecord(std::shared_ptr<Event> event) {
+  std::lock_guard lock(mutex_);
+  steps_->push_back(Step{Task{}, std::move(event)});
+}
+
+void ModelRI::invalidate() {
+  std::lock_guard lock(mutex_);
+  if (state_ == State::Capturing) state_ = State::Invalidated;
+}
+
+bool ModelRI::forbidsUnsafeCallsOnThisThread() const noexcept {
+  switch (mode_) {
+    case ACL_MODEL_RI_CAPTURE_MODE_GLOBAL:
+      return true;
+    case ACL_MODEL_RI_CAPTURE_MODE_THREAD_LOCAL:
+      return std::this_thread::get_id() == capturing_thread_;
+    default:
+      return false;
+  }
+}
+
+aclmdlRICaptureStatus ModelRI::captureStatus() const {
+  std::lock_guard lock(mutex_);
+  switch (state_) {
+    case State::Capturing:
+      return ACL_MODEL_RI_CAPTURE_STATUS_ACTIVE;
+    case State::Invalidated:
+      return ACL_MODEL_RI_CAPTURE_STATUS_INVALIDATED;
+    default:
+      return ACL_MODEL_RI_CAPTURE_STATUS_NONE;
+  }
+}
+
+bool ModelRI::finishCapture() {
+  std::lock_guard lock(mutex_);
+  const bool valid = state_ == State::Capturing;
+  state_ = State::Captured;
+  return valid;
+}
+
+bool ModelRI::capturing() const {
+  std::lock_guard lock(mutex_);
+  return state_ != State::Captured;
+}
+
+Task ModelRI::replayOn(Stream& stream) const {
+  std::shared_ptr<const std::vector<Step>> steps;
+  {
+    std::lock_guard lock(mutex_);
+    steps = steps_;
+  }
+  std::vector<std::shared_ptr<EventRecord>> records;
+  for (const Step& step : *steps) {
+    if (step.recorded_event) records.push_back(step.recorded_event->startRecord(stream));
+  }
+  // Labelled as a kernel: on hardware the model's kernels are what runs.
+  return Task{[steps = std::move(steps), records = std::move(records)] {
+                size_t next_record = 0;
+                for (const Step& step : *steps) {
+                  if (step.recorded_event) {
+                    records[next_record++]->markReached();
+                  } else {
+                    step.task.run();
+                  }
+                }
+              },
+              TaskKind::Work, ActivityLabel{NPU_SIM_ACTIVITY_KERNEL, "aclmdlRIExecuteAsync"}};
+}
+
+size_t ModelRI::taskCount() const {
+  std::lock_guard lock(mutex_);
+  return steps_->size();
+}
+
+}  // namespace npu_sim

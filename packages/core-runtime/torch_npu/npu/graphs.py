@@ -1,0 +1,331 @@
+"""NPU graphs: capture the work of a stream once, replay it many times (the torch.cuda.graphs API for NPUs).
+
+Between ``capture_begin`` and ``capture_end`` the operators enqueued on the capturing stream are recorded
+by the runtime (CANN's ``aclmdlRICapture*``) instead of running; ``replay`` enqueues all of them as one
+submission, so a replay costs the host one launch. A replay reads and writes the memory the capture used:
+feed new inputs by copying into the captured input tensors, and read the captured output tensors.
+"""
+
+import typing
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch_npu._C as _C
+
+from .streams import Stream, current_stream, stream as _stream_context
+
+__all__ = [
+    "is_current_stream_capturing",
+    "graph_pool_handle",
+    "NPUGraph",
+    "graph",
+    "make_graphed_callables",
+]
+
+_CAPTURE_ERROR_MODES = ("global", "thread_local", "relaxed")
+
+
+def is_current_stream_capturing() -> bool:
+    """True while an NPU graph capture is under way on the current NPU stream.
+
+    Without a capture under way this returns False without initializing the NPU runtime.
+    """
+    return _C._npu_isCurrentStreamCapturing()
+
+
+def graph_pool_handle() -> Tuple[int, int]:
+    """An opaque token naming a new graph memory pool, for captures that should share memory.
+
+    Pass it as ``pool`` to :meth:`NPUGraph.capture_begin` or :class:`graph`.
+    """
+    return _C._graph_pool_handle()
+
+
+class NPUGraph(_C._NPUGraph):
+    """One captured NPU graph.
+
+    Usually filled through :class:`graph` or :func:`make_graphed_callables`, which call
+    :meth:`capture_begin` and :meth:`capture_end`.
+    """
+
+    def capture_begin(self, pool: Optional[Tuple[int, int]] = None, capture_error_mode: str = "global") -> None:
+        """Begin capturing the work enqueued on the current stream (which must not be the default stream).
+
+        Args:
+            pool: a token from :func:`graph_pool_handle` or another graph's :meth:`pool`: this capture
+                may then share that graph pool's memory. None: a pool of this graph's own.
+            capture_error_mode: which threads may make calls that are unsafe during a capture
+                (synchronous copies and fills, copies of pageable host memory, new device memory outside
+                the graph's pool): "global" (none), "thread_local" (every thread but this one) or
+                "relaxed" (all). As CANN's ``aclmdlRICaptureMode``.
+        """
+        if capture_error_mode not in _CAPTURE_ERROR_MODES:
+            raise ValueError(
+                f"capture_error_mode must be one of {', '.join(map(repr, _CAPTURE_ERROR_MODES))}, "
+                f"got {capture_error_mode!r}"
+            )
+        super().capture_begin(pool=pool, capture_error_mode=capture_error_mode)
+
+    def capture_end(self) -> None:
+        """End the capture; :meth:`replay` may be called afterwards."""
+        super().capture_end()
+
+    def replay(self) -> None:
+        """Enqueue the captured work on the current stream."""
+        super().replay()
+
+    def reset(self) -> None:
+        """Delete the captured graph; its pool's memory returns to the device at the next ``empty_cache``
+        once no other graph shares the pool."""
+        super().reset()
+
+    def pool(self) -> Tuple[int, int]:
+        """The token of this graph's memory pool, for another capture to share."""
+        return super().pool()
+
+
+class graph:
+    """Context manager that captures the NPU work of its body into ``npu_graph``.
+
+    Args:
+        npu_graph: the :class:`NPUGraph` to capture into.
+        pool: a graph pool token to share (see :func:`graph_pool_handle`).
+        stream: the stream to capture on (made current in the body); None: a side stream shared by
+            every ``graph`` context.
+        auto_dispatch_capture: the reference's capture of operator calls for later updates; not
+            supported here yet (True raises).
+        capture_error_mode: "global", "thread_local" or "relaxed" (see :meth:`NPUGraph.capture_begin`).
+
+    Entering synchronizes the device and empties the caching allocator's cache, so that the capture
+    starts from idle memory, as ``torch.cuda.graph`` does.
+    """
+
+    default_capture_stream: typing.Optional[Stream] = None
+
+    def __init__(
+        self,
+        npu_graph: NPUGraph,
+        pool: Optional[Tuple[int, int]] = None,
+        stream: Optional[torch.Stream] = None,
+        auto_dispatch_capture: bool = False,
+        capture_error_mode: str = "global",
+    ) -> None:
+        if auto_dispatch_capture:
+            raise NotImplementedError("graph(auto_dispatch_capture=True) is not supported yet")
+        if stream is None:
+            if graph.default_capture_stream is None:
+                graph.default_capture_stream = Stream()
+            stream = graph.default_capture_stream
+        self.npu_graph = npu_graph
+        self.pool = pool
+        self.capture_stream = stream
+        self.capture_error_mode = capture_error_mode
+        self._stream_context = _stream_context(stream)
+
+    def __enter__(self) -> None:
+        torch.npu.synchronize()
+        torch.npu.empty_cache()
+        self._stream_context.__enter__()
+        try:
+            self.npu_graph.capture_begin(self.pool, capture_error_mode=self.capture_error_mode)
+        except BaseException:
+            self._stream_context.__exit__(None, None, None)
+            raise
+
+    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+        try:
+            self.npu_graph.capture_end()
+        except RuntimeError:
+            # A failure in the body invalidates the capture; that failure is the one to report.
+            if exc_type is None:
+                raise
+        finally:
+            self._stream_context.__exit__(exc_type, exc_value, traceback)
+
+
+_Callable = Union[torch.nn.Module, Callable[..., Any]]
+
+
+def make_graphed_callables(
+    callables: Union[_Callable, Tuple[_Callable, ...]],
+    sample_args: Union[Tuple[torch.Tensor, ...], Tuple[Tuple[torch.Tensor, ...], ...]],
+    num_warmup_iters: int = 3,
+    allow_unused_input: bool = False,
+    pool: Optional[Tuple[int, int]] = None,
+) -> Union[_Callable, Tuple[_Callable, ...]]:
+    """Graphed versions of callables (functions or modules): forward and backward each replay one graph.
+
+    Each returned callable runs its source's forward work as a captured graph inside one autograd node,
+    whose backward replays the captured backward graph, so it can replace the source in a training loop.
+    Its arguments must have the shapes, dtypes and ``requires_grad`` of ``sample_args``; modules keep
+    using their parameters in place. Several callables (a tuple, in the order the workload runs them)
+    share one memory pool.
+
+    Args:
+        callables: a callable or a tuple of callables to graph.
+        sample_args: a tuple of tensors for one callable, or a tuple of such tuples, one per callable.
+        num_warmup_iters: eager iterations run on a side stream before capture.
+        allow_unused_input: let inputs that do not reach the outputs get None gradients.
+        pool: a graph pool token to capture into (see :func:`graph_pool_handle`).
+    """
+    if torch.is_autocast_enabled() and torch.is_autocast_cache_enabled():
+        raise RuntimeError(
+            "make_graphed_callables does not support the autocast caching. Please set `cache_enabled=False`."
+        )
+    single = not isinstance(callables, tuple)
+    if single:
+        callables = (callables,)
+        sample_args = (sample_args,)
+    if len(callables) != len(sample_args):
+        raise ValueError(f"got {len(callables)} callables but {len(sample_args)} tuples of sample arguments")
+
+    flat_samples: List[Tuple[torch.Tensor, ...]] = []
+    for func, args in zip(callables, sample_args):
+        if isinstance(func, torch.nn.Module):
+            if func._backward_hooks or func._forward_hooks or func._forward_pre_hooks:
+                raise RuntimeError(
+                    "Modules must not have hooks registered at the time they are passed. However, registering "
+                    "hooks on modules after passing them through make_graphed_callables is allowed."
+                )
+            if any(buffer.requires_grad for buffer in func.buffers()):
+                raise RuntimeError("In any module passed to make_graphed_callables, buffers must not require grad.")
+        flat = tuple(torch.utils._pytree.tree_leaves(args))
+        if not all(isinstance(arg, torch.Tensor) for arg in flat):
+            raise TypeError("In the beta API, sample_args for each callable must contain only Tensors.")
+        flat_samples.append(flat)
+
+    # Parameters take part as inputs of the captured autograd graph.
+    module_params = [tuple(func.parameters()) if isinstance(func, torch.nn.Module) else () for func in callables]
+    static_inputs = [samples + params for samples, params in zip(flat_samples, module_params)]
+    grad_inputs_of = [
+        tuple(index for index, tensor in enumerate(inputs) if tensor.requires_grad) for inputs in static_inputs
+    ]
+
+    torch.npu.synchronize()
+    side_stream = Stream()
+    side_stream.wait_stream(current_stream())
+    outputs = None
+    with _stream_context(side_stream):
+        for func, args, inputs, grad_indices in zip(callables, sample_args, static_inputs, grad_inputs_of):
+            for _ in range(num_warmup_iters):
+                outputs = [out for out in torch.utils._pytree.tree_leaves(func(*args)) if out.requires_grad]
+                if outputs and grad_indices:
+                    torch.autograd.grad(
+                        outputs,
+                        [inputs[index] for index in grad_indices],
+                        grad_outputs=[torch.empty_like(out) for out in outputs],
+                        allow_unused=allow_unused_input,
+                    )
+            del outputs
+    current_stream().wait_stream(side_stream)
+    torch.npu.synchronize()
+
+    mempool = graph_pool_handle() if pool is None else pool
+    forward_graphs = [NPUGraph() for _ in callables]
+    backward_graphs = [NPUGraph() for _ in callables]
+    static_outputs: List[Tuple[torch.Tensor, ...]] = []
+    output_specs = []
+    for func, args, forward_graph in zip(callables, sample_args, forward_graphs):
+        with graph(forward_graph, pool=mempool):
+            outputs = func(*args)
+        flat_outputs, spec = torch.utils._pytree.tree_flatten(outputs)
+        static_outputs.append(tuple(flat_outputs))
+        output_specs.append(spec)
+
+    # Backward graphs in reverse order, as the backward pass runs them.
+    static_grad_outputs: List[Tuple[Optional[torch.Tensor], ...]] = [()] * len(callables)
+    static_grad_inputs: List[Tuple[Optional[torch.Tensor], ...]] = [()] * len(callables)
+    for position in reversed(range(len(callables))):
+        outputs, inputs = static_outputs[position], static_inputs[position]
+        grad_outputs = tuple(torch.empty_like(out) if out.requires_grad else None for out in outputs)
+        differentiable = [out for out in outputs if out.requires_grad]
+        with graph(backward_graphs[position], pool=mempool):
+            grads = (
+                torch.autograd.grad(
+                    differentiable,
+                    [inputs[index] for index in grad_inputs_of[position]],
+                    grad_outputs=[grad for grad in grad_outputs if grad is not None],
+                    allow_unused=allow_unused_input,
+                )
+                if differentiable and grad_inputs_of[position]
+                else ()
+            )
+        per_input: List[Optional[torch.Tensor]] = [None] * len(inputs)
+        for index, grad in zip(grad_inputs_of[position], grads):
+            per_input[index] = grad
+        static_grad_outputs[position] = grad_outputs
+        static_grad_inputs[position] = tuple(per_input)
+
+    graphed = []
+    for position, func in enumerate(callables):
+        function = _graphed_autograd_function(
+            forward_graphs[position],
+            backward_graphs[position],
+            len(flat_samples[position]),
+            static_inputs[position],
+            static_outputs[position],
+            static_grad_outputs[position],
+            static_grad_inputs[position],
+        )
+        graphed.append(_functionalize(func, function, output_specs[position]))
+    return graphed[0] if single else tuple(graphed)
+
+
+def _graphed_autograd_function(
+    forward_graph: NPUGraph,
+    backward_graph: NPUGraph,
+    user_input_count: int,
+    static_inputs: Sequence[torch.Tensor],
+    static_outputs: Sequence[torch.Tensor],
+    static_grad_outputs: Sequence[Optional[torch.Tensor]],
+    static_grad_inputs: Sequence[Optional[torch.Tensor]],
+) -> Callable[..., Tuple[torch.Tensor, ...]]:
+    class Graphed(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, *inputs: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+            # Parameters are used in place; user arguments are copied into the captured inputs.
+            for static, given in zip(static_inputs[:user_input_count], inputs[:user_input_count]):
+                if static.data_ptr() != given.data_ptr():
+                    static.copy_(given)
+            forward_graph.replay()
+            return tuple(out.detach() for out in static_outputs)
+
+        @staticmethod
+        @torch.autograd.function.once_differentiable
+        def backward(ctx: Any, *grads: Optional[torch.Tensor]) -> Tuple[Optional[torch.Tensor], ...]:
+            for static, grad in zip(static_grad_outputs, grads):
+                if static is None:
+                    continue
+                if grad is None:
+                    static.zero_()
+                elif static.data_ptr() != grad.data_ptr():
+                    static.copy_(grad)
+            backward_graph.replay()
+            # Copies: autograd may keep a gradient it is handed (a parameter's .grad), which the
+            # next replay would overwrite in place.
+            return tuple(grad.detach().clone() if grad is not None else None for grad in static_grad_inputs)
+
+    def apply(*user_inputs: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        return Graphed.apply(*(tuple(user_inputs) + tuple(static_inputs[user_input_count:])))
+
+    return apply
+
+
+def _functionalize(func: _Callable, apply: Callable[..., Tuple[torch.Tensor, ...]], output_spec: Any) -> _Callable:
+    def graphed_call(*user_args: Any) -> Any:
+        flat = torch.utils._pytree.tree_leaves(user_args)
+        return torch.utils._pytree.tree_unflatten(list(apply(*flat)), output_spec)
+
+    if not isinstance(func, torch.nn.Module):
+        return graphed_call
+    # The graphs hold the training mode of the capture; in the other mode the module runs eagerly.
+    captured_training = func.training
+    eager_forward = func.forward
+
+    def forward(*user_args: Any) -> Any:
+        if func.training == captured_training:
+            return graphed_call(*user_args)
+        return eager_forward(*user_args)
+
+    func.forward = forward
+    return func
