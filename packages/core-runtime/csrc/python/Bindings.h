@@ -11,5 +11,6 @@ void initMemoryBindings(pybind11::module_& m);
 void initGeneratorBindings(pybind11::module_& m);
 void initFallbackBindings(pybind11::module_& m);
 void initTraceBindings(pybind11::module_& m);
+void initCompileBindings(pybind11::module_& m);
 
 }  // namespace torch_npu::python

@@ -17,4 +17,5 @@ PYBIND11_MODULE(_C, m) {
   torch_npu::python::initGeneratorBindings(m);
   torch_npu::python::initFallbackBindings(m);
   torch_npu::python::initTraceBindings(m);
+  torch_npu::python::initCompileBindings(m);
 }
