@@ -116,7 +116,7 @@ def with_events(x):
 
 
 def with_autocast(x):
-    with torch.npu.amp.autocast(dtype=torch.bfloat16):
+    with torch.autocast("npu", dtype=torch.bfloat16):
         return (x @ x).float()
 
 
@@ -124,7 +124,6 @@ NPU_CALLS = {
     "current_device": lambda x: x + torch.npu.current_device(),
     "device_count": lambda x: x * torch.npu.device_count(),
     "is_available": lambda x: x if torch.npu.is_available() else -x,
-    "get_device_properties": lambda x: x + torch.npu.get_device_properties().major,
     "get_device_capability": lambda x: x + torch.npu.get_device_capability()[0],
     "current_stream": lambda x: x + 1 if torch.npu.current_stream() is not None else x,
     "set_stream": lambda x: (torch.npu.set_stream(torch.npu.current_stream()), x + 1)[1],

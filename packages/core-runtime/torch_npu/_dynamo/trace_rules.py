@@ -10,11 +10,11 @@ from torch_npu import _compile_compat, npu
 
 # Folded to their value at trace time, the graph guarded on it (it can change between calls).
 FOLDED_GUARDED = (npu.current_device, npu.is_initialized)
-# Folded to their value at trace time (fixed for the life of the process).
+# Folded to their value at trace time (fixed for the life of the process). Not
+# get_device_properties: PyTorch 2.9's folding cannot wrap its named tuple.
 FOLDED = (
     npu.device_count,
     npu.is_available,
-    npu.get_device_properties,
     npu.get_device_capability,
     npu.get_device_name,
     npu.is_bf16_supported,
