@@ -208,7 +208,7 @@ def output_expression(rule, op: AclnnOp, operands: list[str]) -> str:
     if rule == "compare":
         return f"pointwiseOutput({listed}, at::kBool)"
     if isinstance(rule, str) and rule.startswith("like:"):
-        return f"at::empty_like({rule[5:]}, at::MemoryFormat::Contiguous)"
+        return f"at::empty_like({rule[5:]}, at::MemoryFormat::Preserve)"
     if isinstance(rule, dict):
         like = rule.get("like", "self")
         dtype = rule.get("dtype", f"{like}.scalar_type()")

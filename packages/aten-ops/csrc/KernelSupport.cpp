@@ -100,7 +100,18 @@ at::Tensor pointwiseOutput(TensorRefs tensors, at::ScalarType dtype) {
   // Allocated directly (the caller holds the device guard): this is on every
   // operator's path, and the dispatcher round trip of at::empty costs as much
   // as the rest of the launch.
-  return npu::empty_npu(broadcastShape(tensors), dtype);
+  const c10::SmallVector<int64_t, 5> shape = broadcastShape(tensors);
+  // In the memory order of the first operand of the result's shape that is dense (a permuted,
+  // say transposed, tensor), as ATen's TensorIterator lays out its outputs: compiled graphs
+  // (FakeTensor strides) and views of the result rely on it.
+  for (const at::Tensor& tensor : tensors) {
+    if (tensor.sizes() != c10::IntArrayRef(shape)) continue;
+    if (!tensor.is_contiguous() && tensor.is_non_overlapping_and_dense()) {
+      return npu::empty_strided_npu(shape, tensor.strides(), dtype);
+    }
+    break;
+  }
+  return npu::empty_npu(shape, dtype);
 }
 
 c10::SmallVector<int64_t, 5> indexSelectShape(const at::Tensor& self, int64_t dim, const at::Tensor& index) {

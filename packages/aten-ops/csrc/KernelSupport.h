@@ -44,7 +44,8 @@ at::ScalarType resultType(TensorRefs tensors);
 // for true division and floating-point functions.
 at::ScalarType floatResultType(TensorRefs tensors);
 
-// A contiguous output of the broadcast shape of `tensors`, on their device.
+// An output of the broadcast shape of `tensors`, on their device: contiguous, or laid out
+// as the first operand of that shape when it is a dense permutation, as ATen's are.
 at::Tensor pointwiseOutput(TensorRefs tensors, at::ScalarType dtype);
 
 // index_select's result shape: self's with `dim` as long as `index` (checked and wrapped as ATen does).

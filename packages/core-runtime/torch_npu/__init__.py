@@ -72,6 +72,24 @@ _load_extra("torch_npu_hccl")
 _load_extra("torch_npu_profiler")
 
 
+def _register_with_torch_compile() -> None:
+    # torch.compile's dynamo and inductor are costly to import: npu joins them when the
+    # program first imports them, not here (torch_npu._after_import).
+    from torch_npu import _after_import
+
+    def register_dynamo(module) -> None:
+        importlib.import_module("torch_npu._dynamo").register(module)
+
+    def register_inductor(module) -> None:
+        importlib.import_module("torch_npu._inductor").register(module)
+
+    _after_import.when_imported("torch._dynamo", register_dynamo)
+    _after_import.when_imported("torch._inductor.compile_fx", register_inductor)
+
+
+_register_with_torch_compile()
+
+
 def _start_sanitizer() -> None:
     # Last, so that the sanitizer sees every operator the program runs (TORCH_NPU_SANITIZER).
     from torch_npu.npu import sanitizer

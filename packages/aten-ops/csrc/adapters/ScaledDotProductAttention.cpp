@@ -9,14 +9,18 @@
 #include <ATen/SDPBackend.h>
 #include <ATen/TensorOperators.h>
 #include <ATen/ops/empty.h>
+#include <ATen/ops/empty_strided.h>
 #include <ATen/ops/ones.h>
 #include <ATen/ops/scalar_tensor.h>
 #include <ATen/native/DispatchStub.h>
 #include <ATen/native/transformers/attention.h>
 #include <torch/library.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
+#include <vector>
 
 #include "adapters/FusionAttention.h"
 #include "npu/NPUGuardImpl.h"
@@ -73,6 +77,22 @@ std::optional<at::Tensor> pseOf(const at::Tensor& query, const at::Tensor& key, 
   return (bias->expand(scores) / scale).to(query.scalar_type()).contiguous();
 }
 
+// `value` in the memory order of `like`'s dimensions (outermost: largest stride), as PyTorch's
+// meta kernels of sdpa allocate their results: a compiled graph relies on those strides.
+at::Tensor inLayoutOf(const at::Tensor& like, const at::Tensor& value) {
+  std::vector<int64_t> order(static_cast<size_t>(like.dim()));
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return like.stride(a) > like.stride(b); });
+  std::vector<int64_t> strides(order.size());
+  int64_t stride = 1;
+  for (auto dim = order.rbegin(); dim != order.rend(); ++dim) {
+    strides[static_cast<size_t>(*dim)] = stride;
+    stride *= value.size(*dim);
+  }
+  if (value.strides() == at::IntArrayRef(strides)) return value;
+  return at::empty_strided(value.sizes(), strides, value.options()).copy_(value);
+}
+
 at::Tensor philoxValue(int64_t value) { return at::scalar_tensor(value, at::TensorOptions().dtype(at::kLong)); }
 
 std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor, c10::SymInt, c10::SymInt, at::Tensor, at::Tensor,
@@ -91,7 +111,8 @@ fusedAttention(const at::Tensor& query, const at::Tensor& key, const at::Tensor&
   // logsumexp of each row: max + log(sum).
   const at::Tensor logsumexp = softmax_max.select(-1, 0) + softmax_sum.select(-1, 0).log();
   const at::Tensor none = at::empty({0}, query.options());
-  return {out, logsumexp, none, none, query.size(2), key.size(2), philoxValue(seed), philoxValue(offset), none};
+  return {inLayoutOf(query, out), logsumexp, none, none, query.size(2), key.size(2), philoxValue(seed),
+          philoxValue(offset), none};
 }
 
 std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> fusedAttentionBackward(
@@ -118,7 +139,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> fusedAttentionBackwar
   if (bias.has_value() && grad_input_mask[3]) {
     grad_bias = (dpse / softmax_scale).sum_to_size(attn_bias.sizes()).to(attn_bias.scalar_type());
   }
-  return {dq, dk, dv, grad_bias};
+  return {inLayoutOf(query, dq), inLayoutOf(key, dk), inLayoutOf(value, dv), grad_bias};
 }
 
 }  // namespace

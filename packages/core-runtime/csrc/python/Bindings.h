@@ -13,5 +13,6 @@ void initGeneratorBindings(pybind11::module_& m);
 void initFallbackBindings(pybind11::module_& m);
 void initTraceBindings(pybind11::module_& m);
 void initOptionBindings(pybind11::module_& m);
+void initCompileBindings(pybind11::module_& m);
 
 }  // namespace torch_npu::python

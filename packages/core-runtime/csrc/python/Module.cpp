@@ -19,4 +19,5 @@ PYBIND11_MODULE(_C, m) {
   torch_npu::python::initFallbackBindings(m);
   torch_npu::python::initTraceBindings(m);
   torch_npu::python::initOptionBindings(m);
+  torch_npu::python::initCompileBindings(m);
 }
