@@ -24,12 +24,12 @@ import torch
 import torch.nn.functional as F
 import torch_npu  # noqa: F401
 from _timing import describe_device, fmt_time, quiet_fallback_warnings, seconds_per_call, verdict, warn_if_busy
+from _workloads import tiny_llama
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 import quickstart  # noqa: E402  (examples/quickstart.py: the model measured here)
 
 TARGET = 1.1
-VOCAB, SEQUENCE, BATCH = 1000, 64, 4
 
 
 def quickstart_step(device: torch.device, compiled: bool) -> Callable[[], None]:
@@ -53,16 +53,7 @@ def quickstart_step(device: torch.device, compiled: bool) -> Callable[[], None]:
 
 
 def llama_step(device: torch.device, compiled: bool) -> Callable[[], None]:
-    import transformers
-
-    torch.manual_seed(0)
-    config = transformers.LlamaConfig(
-        hidden_size=128, intermediate_size=256, num_hidden_layers=2, num_attention_heads=4, vocab_size=VOCAB,
-        max_position_embeddings=SEQUENCE,
-    )  # fmt: skip
-    model = transformers.LlamaForCausalLM._from_config(config, attn_implementation="sdpa").to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
-    ids = torch.randint(0, VOCAB, (BATCH, SEQUENCE), generator=torch.Generator().manual_seed(1)).to(device)
+    model, optimizer, ids = tiny_llama(device)
 
     def loss() -> torch.Tensor:
         return model(input_ids=ids, labels=ids).loss

@@ -17,21 +17,14 @@ import torch
 import torch_npu
 import transformers
 from _timing import Case, describe_device, print_timings, quiet_fallback_warnings, time_in_both_orders, warn_if_busy
+from _workloads import tiny_llama
 
 TARGET = 1.1
-VOCAB, SEQUENCE, BATCH = 1000, 64, 4
 
 
 def step_case(device: torch.device) -> Case:
     """One Llama training step on ``device``, as a timing case."""
-    torch.manual_seed(0)
-    config = transformers.LlamaConfig(
-        hidden_size=128, intermediate_size=256, num_hidden_layers=2, num_attention_heads=4, vocab_size=VOCAB,
-        max_position_embeddings=SEQUENCE,
-    )  # fmt: skip
-    model = transformers.LlamaForCausalLM._from_config(config, attn_implementation="sdpa").to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
-    ids = torch.randint(0, VOCAB, (BATCH, SEQUENCE), generator=torch.Generator().manual_seed(1)).to(device)
+    model, optimizer, ids = tiny_llama(device)
 
     def step() -> None:
         optimizer.zero_grad()
