@@ -141,6 +141,7 @@ void Stream::runWorker() {
         busy = work;
       }
       task.recorded ? runRecorded(task) : task.run();
+      task.run = nullptr;  // what the task owns (an executor, say) dies before a synchronize returns
       completed_.advanceTo(++completed);
     }
     if (busy) device_busy_.leave();
