@@ -32,6 +32,19 @@ import quickstart  # noqa: E402  (examples/quickstart.py: the model measured her
 TARGET = 1.1
 
 
+def training_step(loss: Callable[[], torch.Tensor], optimizer: torch.optim.Optimizer,
+                  compiled: bool) -> Callable[[], None]:
+    """One step: ``loss`` (compiled by inductor when ``compiled``), its backward and the update."""
+    forward = torch.compile(loss) if compiled else loss
+
+    def step() -> None:
+        optimizer.zero_grad(set_to_none=True)
+        forward().backward()
+        optimizer.step()
+
+    return step
+
+
 def quickstart_step(device: torch.device, compiled: bool) -> Callable[[], None]:
     torch.manual_seed(0)
     model = quickstart.DigitsNet().to(device)
@@ -42,14 +55,7 @@ def quickstart_step(device: torch.device, compiled: bool) -> Callable[[], None]:
     def loss() -> torch.Tensor:
         return F.nll_loss(model(images), labels)
 
-    forward = torch.compile(loss) if compiled else loss
-
-    def step() -> None:
-        optimizer.zero_grad(set_to_none=True)
-        forward().backward()
-        optimizer.step()
-
-    return step
+    return training_step(loss, optimizer, compiled)
 
 
 def llama_step(device: torch.device, compiled: bool) -> Callable[[], None]:
@@ -58,14 +64,7 @@ def llama_step(device: torch.device, compiled: bool) -> Callable[[], None]:
     def loss() -> torch.Tensor:
         return model(input_ids=ids, labels=ids).loss
 
-    forward = torch.compile(loss) if compiled else loss
-
-    def step() -> None:
-        optimizer.zero_grad(set_to_none=True)
-        forward().backward()
-        optimizer.step()
-
-    return step
+    return training_step(loss, optimizer, compiled)
 
 
 def measure(make_step: Callable[[torch.device, bool], Callable[[], None]], iterations: int, repeats: int) -> dict:
