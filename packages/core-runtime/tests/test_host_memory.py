@@ -60,3 +60,29 @@ def test_launch_blocking_makes_copies_synchronous():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True"
+
+
+def test_host_memory_stats_follow_pinned_allocations():
+    torch.npu.host_empty_cache()
+    torch.npu.reset_peak_host_memory_stats()
+    before = torch.npu.host_memory_stats()
+    pinned = torch.empty(3 * 1024 * 1024, dtype=torch.uint8).pin_memory()
+    during = torch.npu.host_memory_stats()
+    assert during["active_requests.current"] == before["active_requests.current"] + 1
+    assert during["allocations.current"] >= before["allocations.current"] + 1
+    # Blocks are rounded up to a power of two before aclrtMallocHost.
+    assert during["allocated_bytes.current"] - before["allocated_bytes.current"] == 4 * 1024 * 1024
+    assert during["num_host_alloc"] == before["num_host_alloc"] + 1
+    assert during["host_alloc_time.count"] == before["host_alloc_time.count"] + 1
+    del pinned
+    torch.npu.host_empty_cache()
+    after = torch.npu.host_memory_stats()
+    assert after["active_requests.current"] == before["active_requests.current"]
+    assert after["allocated_bytes.current"] == before["allocated_bytes.current"]
+    assert after["num_host_free"] == before["num_host_free"] + 1
+    assert after["allocated_bytes.peak"] >= during["allocated_bytes.current"]
+    torch.npu.reset_peak_host_memory_stats()
+    assert torch.npu.host_memory_stats()["allocated_bytes.peak"] == after["allocated_bytes.current"]
+    torch.npu.reset_accumulated_host_memory_stats()
+    assert torch.npu.host_memory_stats()["num_host_alloc"] == 0
+    assert torch.npu.host_memory_stats_as_nested_dict()["active_bytes"]["current"] == after["active_bytes.current"]

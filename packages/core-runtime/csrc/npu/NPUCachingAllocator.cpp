@@ -12,13 +12,15 @@
 //   on each and the block is cached only once all of them have completed.
 // - When aclrtMalloc fails, cached segments are returned to the device and the
 //   call is retried once before raising c10::OutOfMemoryError.
-// - NPU graph capture (see NPUGraph.h): while a capture is under way, the
-//   allocations of its streams come from a private pool of its own, whose
-//   segments no other allocation uses. A graph replays into the addresses it
-//   captured, so blocks freed during capture stay in the pool, reusable only
-//   by the captures that share it, until every graph using the pool released
-//   it (releasePool); emptyCache then returns the pool's segments. Graphs may
-//   share a pool (graph_pool_handle, NPUGraph::pool).
+// - Private pools: while a capture is under way (see NPUGraph.h), the
+//   allocations of its streams come from a pool of its own, whose segments no
+//   other allocation uses. A graph replays into the addresses it captured, so
+//   blocks freed during capture stay in the pool, reusable only by the
+//   captures that share it, until every graph using the pool released it
+//   (releasePool); emptyCache then returns the pool's segments. Graphs may
+//   share a pool (graph_pool_handle, NPUGraph::pool). torch.npu.MemPool is
+//   the same kind of pool, which use_mem_pool routes one thread's allocations
+//   into.
 #include "npu/NPUCachingAllocator.h"
 
 #include <algorithm>
@@ -45,6 +47,7 @@
 #include "npu/NPUException.h"
 #include "npu/NPUFunctions.h"
 #include "npu/NPUGuardImpl.h"
+#include "npu/NPUPluggableAllocator.h"
 #include "npu/NPUTrace.h"
 #include "npu_common/no_destructor.h"
 
@@ -179,24 +182,28 @@ struct BlockPool {
   PrivatePool* const owner_private_pool;
 };
 
-// The memory of one or more graph captures.
+// The memory of one or more graph captures, or of a MemPool.
 struct PrivatePool {
-  explicit PrivatePool(c10::MempoolId_t pool_id) : id(pool_id) {}
+  PrivatePool(c10::MempoolId_t pool_id, PoolOptions pool_options) : id(pool_id), options(pool_options) {}
   PrivatePool(const PrivatePool&) = delete;
   PrivatePool& operator=(const PrivatePool&) = delete;
 
   const c10::MempoolId_t id;
+  const PoolOptions options;
   BlockPool large_blocks{false, this};
   BlockPool small_blocks{true, this};
-  // Captures and graphs using the pool; at 0, emptyCache may release it.
+  // Captures, graphs, MemPools and routings using the pool; at 0, emptyCache may release it.
   int use_count = 1;
   int segment_count = 0;
 };
 
-// A capture under way: its streams allocate from its pool.
+using PrivatePools = std::map<c10::MempoolId_t, std::unique_ptr<PrivatePool>>;
+
+// A capture or a use_mem_pool under way: the allocations it selects come from its pool.
 struct AllocationScope {
   c10::MempoolId_t pool_id;
   std::function<bool(aclrtStream)> filter;
+  bool is_capture;
   // Whether the capture forbids every thread (global mode) or only the one
   // that began it (thread-local mode) to reserve new memory elsewhere.
   bool forbids_all_threads;
@@ -308,6 +315,12 @@ class DeviceCachingAllocator {
     if (C10_UNLIKELY(block == nullptr)) {
       block = allocateSegment(pool, stream, segmentSizeFor(size));
     }
+    if (C10_UNLIKELY(block == nullptr)) {
+      block = takeFromPoolsUsableOnOom(pool, stream, size);
+      if (block == nullptr) {
+        raiseOutOfMemory(segmentSizeFor(size));
+      }
+    }
     handOut(block, size, request_size);
     // The sanitizer checks that earlier users of these bytes on other streams are ordered before `stream`.
     trace::report(trace::Kind::BlockAllocated, device_, block->ptr, stream, block->size);
@@ -338,7 +351,7 @@ class DeviceCachingAllocator {
     reportUsageToProfiler(block, -static_cast<int64_t>(block->size));
     if (block->stream_uses.empty()) {
       cacheBlock(block);
-    } else if (!allocation_scopes_.empty()) {
+    } else if (C10_UNLIKELY(captureUnderway())) {
       // The events would be recorded into a capture: wait until none is under way.
       deferred_until_no_capture_.push_back(block);
     } else {
@@ -347,49 +360,57 @@ class DeviceCachingAllocator {
     return true;
   }
 
-  // ---- graph capture ----
+  // ---- private pools ----
+
+  void createOrIncrefPool(c10::MempoolId_t pool_id, PoolOptions options) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    poolCreatedOrIncref(pool_id, options);
+  }
+
+  void releasePool(c10::MempoolId_t pool_id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto found = private_pools_.find(pool_id);
+    TORCH_CHECK(found != private_pools_.end(), "releasePool: no private memory pool (", pool_id.first, ", ",
+                pool_id.second, ")");
+    TORCH_INTERNAL_ASSERT(found->second->use_count > 0, "releasePool: the pool was released already");
+    found->second->use_count -= 1;
+  }
+
+  int poolUseCount(c10::MempoolId_t pool_id) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto found = private_pools_.find(pool_id);
+    return found == private_pools_.end() ? 0 : found->second->use_count;
+  }
 
   void beginAllocateToPool(c10::MempoolId_t pool_id, std::function<bool(aclrtStream)> filter,
                            aclmdlRICaptureMode mode) {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto found = graph_pools_.find(pool_id);
-    if (found == graph_pools_.end()) {
-      graph_pools_.emplace(pool_id, std::make_unique<PrivatePool>(pool_id));
-    } else {
-      TORCH_INTERNAL_ASSERT(found->second->use_count > 0, "a released graph pool was reused");
-      found->second->use_count += 1;
-    }
-    for (const AllocationScope& scope : allocation_scopes_) {
-      TORCH_CHECK(scope.pool_id != pool_id, "beginAllocateToPool: a capture into pool (", pool_id.first, ", ",
-                  pool_id.second, ") is already under way");
-    }
-    allocation_scopes_.push_back(AllocationScope{pool_id, std::move(filter), mode == ACL_MODEL_RI_CAPTURE_MODE_GLOBAL,
-                                                 mode != ACL_MODEL_RI_CAPTURE_MODE_RELAXED,
-                                                 std::this_thread::get_id()});
+    beginScope(AllocationScope{pool_id, std::move(filter), true, mode == ACL_MODEL_RI_CAPTURE_MODE_GLOBAL,
+                               mode != ACL_MODEL_RI_CAPTURE_MODE_RELAXED, std::this_thread::get_id()});
+  }
+
+  void beginAllocateCurrentThreadToPool(c10::MempoolId_t pool_id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    // malloc runs on the allocating thread, so the filter asks which thread that is.
+    auto on_this_thread = [thread = std::this_thread::get_id()](aclrtStream) {
+      return std::this_thread::get_id() == thread;
+    };
+    beginScope(AllocationScope{pool_id, std::move(on_this_thread), false, false, false, std::this_thread::get_id()});
   }
 
   void endAllocateToPool(c10::MempoolId_t pool_id) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto scope = std::find_if(allocation_scopes_.begin(), allocation_scopes_.end(),
                               [&](const AllocationScope& entry) { return entry.pool_id == pool_id; });
-    TORCH_CHECK(scope != allocation_scopes_.end(), "endAllocateToPool: no capture into pool (", pool_id.first, ", ",
-                pool_id.second, ") is under way");
+    TORCH_CHECK(scope != allocation_scopes_.end(), "endAllocateToPool: no allocation into pool (", pool_id.first,
+                ", ", pool_id.second, ") is under way");
     allocation_scopes_.erase(scope);
-    if (allocation_scopes_.empty()) {
+    if (!captureUnderway()) {
       for (Block* block : deferred_until_no_capture_) {
         deferUntilStreamsFinish(block);
       }
       deferred_until_no_capture_.clear();
     }
-  }
-
-  void releasePool(c10::MempoolId_t pool_id) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto found = graph_pools_.find(pool_id);
-    TORCH_CHECK(found != graph_pools_.end(), "releasePool: no graph pool (", pool_id.first, ", ", pool_id.second,
-                ")");
-    TORCH_INTERNAL_ASSERT(found->second->use_count > 0, "releasePool: the pool was released already");
-    found->second->use_count -= 1;
   }
 
   // Notes that `ptr` is used on `stream` if this device allocated it; false otherwise.
@@ -411,6 +432,16 @@ class DeviceCachingAllocator {
   void emptyCache() {
     std::lock_guard<std::mutex> lock(mutex_);
     releaseCachedSegments();
+  }
+
+  void emptyPoolCache(c10::MempoolId_t pool_id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto found = private_pools_.find(pool_id);
+    if (found == private_pools_.end()) {
+      return;
+    }
+    synchronizeAndFreeEvents();
+    releaseUnusedSegmentsOf(found);
   }
 
   void setMemoryFraction(double fraction) {
@@ -519,6 +550,9 @@ class DeviceCachingAllocator {
       return false;
     }
     const size_t remaining = block->size - size;
+    if (const PrivatePool* owner = block->pool->owner_private_pool; owner != nullptr && owner->options.no_split) {
+      return false;
+    }
     if (block->pool->is_small) {
       return remaining >= kMinBlockSize;
     }
@@ -532,12 +566,55 @@ class DeviceCachingAllocator {
     if (C10_UNLIKELY(!allocation_scopes_.empty())) {
       for (const AllocationScope& scope : allocation_scopes_) {
         if (scope.filter(stream)) {
-          PrivatePool& pool = *graph_pools_.at(scope.pool_id);
+          PrivatePool& pool = *private_pools_.at(scope.pool_id);
           return small ? pool.small_blocks : pool.large_blocks;
         }
       }
     }
     return small ? small_pool_ : large_pool_;
+  }
+
+  PrivatePool& poolCreatedOrIncref(c10::MempoolId_t pool_id, PoolOptions options) {
+    auto found = private_pools_.find(pool_id);
+    if (found == private_pools_.end()) {
+      return *private_pools_.emplace(pool_id, std::make_unique<PrivatePool>(pool_id, options)).first->second;
+    }
+    TORCH_INTERNAL_ASSERT(found->second->use_count > 0, "a released private memory pool was reused");
+    found->second->use_count += 1;
+    return *found->second;
+  }
+
+  // The scope counts as a user of its pool until endAllocateToPool (and releasePool).
+  void beginScope(AllocationScope scope) {
+    for (const AllocationScope& other : allocation_scopes_) {
+      TORCH_CHECK(other.pool_id != scope.pool_id, "beginAllocateToPool: an allocation into pool (",
+                  scope.pool_id.first, ", ", scope.pool_id.second, ") is already under way");
+    }
+    poolCreatedOrIncref(scope.pool_id, PoolOptions{});
+    allocation_scopes_.push_back(std::move(scope));
+  }
+
+  bool captureUnderway() const {
+    return std::any_of(allocation_scopes_.begin(), allocation_scopes_.end(),
+                       [](const AllocationScope& scope) { return scope.is_capture; });
+  }
+
+  // When the device is out of memory, a cached block of a pool that allows it
+  // (MemPool(use_on_oom=True)); null if none fits.
+  Block* takeFromPoolsUsableOnOom(const BlockPool& requesting_pool, aclrtStream stream, size_t size) {
+    for (auto& [pool_id, pool] : private_pools_) {
+      if (!pool->options.use_on_oom || pool->use_count == 0) {
+        continue;
+      }
+      BlockPool& blocks = requesting_pool.is_small ? pool->small_blocks : pool->large_blocks;
+      if (&blocks == &requesting_pool) {
+        continue;
+      }
+      if (Block* block = takeCachedBlock(blocks, stream, size)) {
+        return block;
+      }
+    }
+    return nullptr;
   }
 
   // As cudaMalloc does during a capture in global mode (or thread-local mode
@@ -698,6 +775,7 @@ class DeviceCachingAllocator {
 
   // ---- device memory ----
 
+  // A new segment for `pool`; null when the device (or the memory fraction) has no room for it.
   Block* allocateSegment(BlockPool& pool, aclrtStream stream, size_t segment_size) {
     if (C10_UNLIKELY(!allocation_scopes_.empty())) {
       checkNewSegmentPermitted(pool);
@@ -711,7 +789,7 @@ class DeviceCachingAllocator {
       stats_.num_alloc_retries += 1;
       releaseCachedSegments();
       if (!tryDeviceMalloc(segment_size, &ptr)) {
-        raiseOutOfMemory(segment_size);
+        return nullptr;
       }
     }
     Block* segment = blocks_.acquire();
@@ -779,17 +857,23 @@ class DeviceCachingAllocator {
     synchronizeAndFreeEvents();
     releaseWholeSegments(large_pool_);
     releaseWholeSegments(small_pool_);
-    // Pools no graph uses any more go too, once nothing of theirs is allocated.
-    for (auto it = graph_pools_.begin(); it != graph_pools_.end();) {
-      PrivatePool& pool = *it->second;
-      if (pool.use_count > 0) {
+    // Pools nothing uses any more go too, once nothing of theirs is allocated.
+    for (auto it = private_pools_.begin(); it != private_pools_.end();) {
+      if (it->second->use_count > 0) {
         ++it;
         continue;
       }
-      releaseWholeSegments(pool.large_blocks);
-      releaseWholeSegments(pool.small_blocks);
-      it = pool.segment_count == 0 ? graph_pools_.erase(it) : std::next(it);
+      it = releaseUnusedSegmentsOf(it);
     }
+  }
+
+  // Releases the pool's cached whole segments; drops the pool if nothing uses
+  // or holds it any more. Returns the next pool.
+  PrivatePools::iterator releaseUnusedSegmentsOf(PrivatePools::iterator it) {
+    PrivatePool& pool = *it->second;
+    releaseWholeSegments(pool.large_blocks);
+    releaseWholeSegments(pool.small_blocks);
+    return pool.use_count == 0 && pool.segment_count == 0 ? private_pools_.erase(it) : std::next(it);
   }
 
   void releaseWholeSegments(BlockPool& pool) {
@@ -960,6 +1044,9 @@ class DeviceCachingAllocator {
     segment.stream = head->stream;
     segment.is_large = !head->pool->is_small;
     segment.is_expandable = false;
+    if (const PrivatePool* owner = head->pool->owner_private_pool) {
+      segment.owner_pool_id = owner->id;
+    }
     for (const Block* block = head; block != nullptr; block = block->next) {
       BlockInfo info;
       info.size = block->size;
@@ -993,10 +1080,10 @@ class DeviceCachingAllocator {
   ska::flat_hash_map<void*, Block*> allocated_blocks_;
   std::vector<AclEvent> idle_events_;
   std::vector<PendingFree> pending_frees_;
-  // Graph pools by id; a std::map keeps PrivatePool addresses (which blocks
+  // Private pools by id; unique_ptr keeps PrivatePool addresses (which blocks
   // point into) stable.
-  std::map<c10::MempoolId_t, std::unique_ptr<PrivatePool>> graph_pools_;
-  // The captures under way on this device.
+  PrivatePools private_pools_;
+  // The captures and use_mem_pool routings under way on this device.
   std::vector<AllocationScope> allocation_scopes_;
   // Freed during a capture while other streams used them (see free()).
   std::vector<Block*> deferred_until_no_capture_;
@@ -1038,12 +1125,19 @@ class NPUCachingAllocatorImpl final : public c10::DeviceAllocator {
 
   bool initialized() override { return ensureInitialized(false); }
 
-  void emptyCache(c10::MempoolId_t /*mempool_id*/) override {
+  bool hasServed() const { return initialized_.load(std::memory_order_acquire); }
+
+  void emptyCache(c10::MempoolId_t mempool_id) override {
     if (!initialized_.load(std::memory_order_acquire)) {
       return;
     }
+    const bool every_pool = mempool_id.first == 0 && mempool_id.second == 0;
     for (const auto& device_allocator : devices_) {
-      device_allocator->emptyCache();
+      if (every_pool) {
+        device_allocator->emptyCache();
+      } else {
+        device_allocator->emptyPoolCache(mempool_id);
+      }
     }
   }
 
@@ -1183,8 +1277,33 @@ const RegisterAllocator register_allocator;
 
 }  // namespace
 
+// Each entry point serves from the pluggable allocator once one is installed
+// (NPUPluggableAllocator.h), or says what it cannot do.
+using NPUPluggableAllocator::PluggableAllocator;
+
+namespace {
+
+PluggableAllocator* pluggable() noexcept {
+  return NPUPluggableAllocator::current();
+}
+
+void refuseIfPluggable(const char* what) {
+  if (C10_UNLIKELY(pluggable() != nullptr)) {
+    NPUPluggableAllocator::raiseUnsupported(what);
+  }
+}
+
+}  // namespace
+
 c10::DeviceAllocator* get() {
+  if (PluggableAllocator* custom = pluggable()) {
+    return custom;
+  }
   return &allocatorImpl();
+}
+
+bool hasServed() {
+  return allocatorImpl().hasServed();
 }
 
 void* raw_alloc(size_t nbytes) {
@@ -1192,75 +1311,112 @@ void* raw_alloc(size_t nbytes) {
     return nullptr;
   }
   const c10::DeviceIndex device = current_device();
-  return allocatorImpl().allocateOn(device, nbytes, getCurrentNPUStream(device).stream());
+  const aclrtStream stream = getCurrentNPUStream(device).stream();
+  if (PluggableAllocator* custom = pluggable()) {
+    return custom->rawAlloc(nbytes, device, stream);
+  }
+  return allocatorImpl().allocateOn(device, nbytes, stream);
 }
 
 void* raw_alloc_with_stream(size_t nbytes, aclrtStream stream) {
   if (nbytes == 0) {
     return nullptr;
   }
+  if (PluggableAllocator* custom = pluggable()) {
+    return custom->rawAlloc(nbytes, current_device(), stream);
+  }
   return allocatorImpl().allocateOn(current_device(), nbytes, stream);
 }
 
 void raw_delete(void* ptr) {
+  if (PluggableAllocator* custom = pluggable()) {
+    custom->rawDelete(ptr);
+    return;
+  }
   allocatorImpl().free(ptr);
 }
 
 void recordStream(const c10::DataPtr& ptr, NPUStream stream) {
-  allocatorImpl().recordStream(ptr, stream.unwrap());
+  get()->recordStream(ptr, stream.unwrap());
 }
 
 void emptyCache() {
-  allocatorImpl().emptyCache({0, 0});
+  get()->emptyCache({0, 0});
+}
+
+void emptyCache(c10::MempoolId_t mempool_id) {
+  get()->emptyCache(mempool_id);
+}
+
+void createOrIncrefPool(c10::DeviceIndex device, c10::MempoolId_t mempool_id, PoolOptions options) {
+  refuseIfPluggable("private memory pools (MemPool)");
+  allocatorImpl().deviceAllocator(device).createOrIncrefPool(mempool_id, options);
+}
+
+void releasePool(c10::DeviceIndex device, c10::MempoolId_t mempool_id) {
+  refuseIfPluggable("private memory pools (MemPool)");
+  allocatorImpl().deviceAllocator(device).releasePool(mempool_id);
+}
+
+int getPoolUseCount(c10::DeviceIndex device, c10::MempoolId_t mempool_id) {
+  refuseIfPluggable("private memory pools (MemPool)");
+  return allocatorImpl().deviceAllocator(device).poolUseCount(mempool_id);
 }
 
 void beginAllocateToPool(c10::DeviceIndex device, c10::MempoolId_t mempool_id,
                          std::function<bool(aclrtStream)> filter, aclmdlRICaptureMode mode) {
+  refuseIfPluggable("NPU graph capture");
   allocatorImpl().deviceAllocator(device).beginAllocateToPool(mempool_id, std::move(filter), mode);
 }
 
+void beginAllocateCurrentThreadToPool(c10::DeviceIndex device, c10::MempoolId_t mempool_id) {
+  refuseIfPluggable("private memory pools (use_mem_pool)");
+  allocatorImpl().deviceAllocator(device).beginAllocateCurrentThreadToPool(mempool_id);
+}
+
 void endAllocateToPool(c10::DeviceIndex device, c10::MempoolId_t mempool_id) {
+  refuseIfPluggable("private memory pools");
   allocatorImpl().deviceAllocator(device).endAllocateToPool(mempool_id);
 }
 
-void releasePool(c10::DeviceIndex device, c10::MempoolId_t mempool_id) {
-  allocatorImpl().deviceAllocator(device).releasePool(mempool_id);
-}
-
 void setMemoryFraction(double fraction, c10::DeviceIndex device) {
+  refuseIfPluggable("setMemoryFraction");
   allocatorImpl().setMemoryFraction(fraction, device);
 }
 
 double getMemoryFraction(c10::DeviceIndex device) {
+  refuseIfPluggable("getMemoryFraction");
   return allocatorImpl().getMemoryFraction(device);
 }
 
 DeviceStats getDeviceStats(c10::DeviceIndex device) {
-  return allocatorImpl().getDeviceStats(device);
+  return get()->getDeviceStats(device);
 }
 
 void resetAccumulatedStats(c10::DeviceIndex device) {
-  allocatorImpl().resetAccumulatedStats(device);
+  get()->resetAccumulatedStats(device);
 }
 
 void resetPeakStats(c10::DeviceIndex device) {
-  allocatorImpl().resetPeakStats(device);
+  get()->resetPeakStats(device);
 }
 
 std::vector<SegmentInfo> snapshot() {
+  refuseIfPluggable("snapshot");
   return allocatorImpl().snapshot();
 }
 
+// The runtime's figures, whichever allocator serves.
 std::pair<size_t, size_t> getMemoryInfo(c10::DeviceIndex device) {
   return allocatorImpl().getMemoryInfo(device);
 }
 
 bool isCachingEnabled() {
-  return NPUAllocatorConfig::instance().caching_enabled();
+  return pluggable() == nullptr && NPUAllocatorConfig::instance().caching_enabled();
 }
 
 std::string name() {
-  return "native";
+  return pluggable() != nullptr ? "pluggable" : "native";
 }
 
 }  // namespace torch_npu::npu::NPUCachingAllocator

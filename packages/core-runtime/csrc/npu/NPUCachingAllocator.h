@@ -43,11 +43,17 @@ struct SegmentInfo {
   aclrtStream stream = nullptr;
   bool is_large = false;
   bool is_expandable = false;
+  // The private pool the segment belongs to; {0, 0} for the device's default pools.
+  c10::MempoolId_t owner_pool_id{0, 0};
   std::vector<BlockInfo> blocks;
 };
 
-// The allocator registered for PrivateUse1; lives for the whole process.
+// The allocator registered for PrivateUse1 (this one, or the pluggable one
+// installed by change_current_allocator); lives for the whole process.
 c10::DeviceAllocator* get();
+
+// Whether this allocator has been set up (it served or reported something).
+bool hasServed();
 
 // Raw interface (caching_allocator_alloc/delete): the pointer is its own
 // handle. `raw_alloc` uses the current device's current stream.
@@ -61,19 +67,41 @@ void raw_delete(void* ptr);
 void recordStream(const c10::DataPtr& ptr, NPUStream stream);
 
 // Returns every cached, unused segment of every device to the runtime,
-// and the segments of graph pools that no graph uses any more.
+// and the segments of private pools that nothing uses any more.
 void emptyCache();
+// Returns the cached, unused segments of private pool `mempool_id` only
+// ({0, 0}: as emptyCache()); the pool goes once it has no user and no segment.
+void emptyCache(c10::MempoolId_t mempool_id);
+
+// Private pools: segments that only the allocations routed to the pool use
+// (NPU graph captures, torch.npu.MemPool). A pool counts its users (graphs,
+// MemPool objects, routings under way); once none is left, emptyCache returns
+// its memory.
+struct PoolOptions {
+  // Allocations outside the pool may take its cached blocks when the device is out of memory.
+  bool use_on_oom = false;
+  // The pool hands out whole blocks and never splits them.
+  bool no_split = false;
+};
+// Creates pool `mempool_id` on `device` with `options`, or counts one more user of it.
+void createOrIncrefPool(c10::DeviceIndex device, c10::MempoolId_t mempool_id, PoolOptions options = {});
+// Drops one user of the pool.
+void releasePool(c10::DeviceIndex device, c10::MempoolId_t mempool_id);
+// Users of the pool; 0 if it does not exist (any more).
+int getPoolUseCount(c10::DeviceIndex device, c10::MempoolId_t mempool_id);
 
 // NPU graph capture (NPUGraph.h). Until endAllocateToPool, allocations on
-// `device` for streams where `filter` is true come from the private pool
-// `mempool_id` (created on first use; each begin counts one more user), and,
+// `device` for streams where `filter` is true come from private pool
+// `mempool_id` (created on first use; the capture counts as one user), and,
 // unless `mode` is relaxed, an allocation elsewhere that needs new device
-// memory raises, as on CUDA. releasePool drops one user; once none is left,
-// emptyCache returns the pool's memory.
+// memory raises, as on CUDA.
 void beginAllocateToPool(c10::DeviceIndex device, c10::MempoolId_t mempool_id,
                          std::function<bool(aclrtStream)> filter, aclmdlRICaptureMode mode);
+// torch.npu.use_mem_pool: until endAllocateToPool, this thread's allocations
+// on `device` come from pool `mempool_id` (counted as one user); nothing else
+// is restricted.
+void beginAllocateCurrentThreadToPool(c10::DeviceIndex device, c10::MempoolId_t mempool_id);
 void endAllocateToPool(c10::DeviceIndex device, c10::MempoolId_t mempool_id);
-void releasePool(c10::DeviceIndex device, c10::MempoolId_t mempool_id);
 
 // Limits the memory this process may reserve on `device` to
 // `fraction` * total device memory; allocations beyond raise OOM.
@@ -93,7 +121,7 @@ std::pair<size_t, size_t> getMemoryInfo(c10::DeviceIndex device);
 // False when PYTORCH_NO_NPU_MEMORY_CACHING disables caching.
 bool isCachingEnabled();
 
-// "native": the only backend.
+// "native", or "pluggable" once an NPUPluggableAllocator is installed.
 std::string name();
 
 }  // namespace torch_npu::npu::NPUCachingAllocator

@@ -12,16 +12,10 @@
 #include "npu/NPUFunctions.h"
 #include "npu/NPUGraphsUtils.h"
 #include "npu/NPUGuardImpl.h"
+#include "npu/NPUMemPool.h"
 
 namespace torch_npu::npu {
 namespace {
-
-// Pool ids: {n, 0} for a graph's own pool, {0, n} for graph_pool_handle(),
-// so the two kinds never collide.
-std::atomic<c10::CaptureId_t> last_pool_uid{0};
-c10::CaptureId_t nextPoolUid() {
-  return last_pool_uid.fetch_add(1, std::memory_order_relaxed) + 1;
-}
 
 std::atomic<int> captures_underway{0};
 
@@ -38,7 +32,7 @@ CapturingGraphs& capturingGraphs() {
 }  // namespace
 
 c10::MempoolId_t graph_pool_handle() {
-  return {0, nextPoolUid()};
+  return newMempoolId(/*user_created=*/true);
 }
 
 int capturesUnderway() noexcept {
@@ -70,7 +64,7 @@ void NPUGraph::capture_begin(c10::MempoolId_t pool, aclmdlRICaptureMode mode) {
               "on the default stream.)");
   capture_device_ = stream.device_index();
   capture_stream_ = stream.stream();
-  mempool_id_ = (pool.first != 0 || pool.second != 0) ? pool : c10::MempoolId_t{nextPoolUid(), 0};
+  mempool_id_ = (pool.first != 0 || pool.second != 0) ? pool : newMempoolId(/*user_created=*/false);
 
   // The pool is in place before the capture starts, so that no allocation of
   // the capturing stream can reach the default pool. The filter reads model_

@@ -1,5 +1,6 @@
 #include "npu/NPUHostAllocator.h"
 
+#include <chrono>
 #include <map>
 #include <mutex>
 
@@ -54,13 +55,25 @@ struct NPUHostAllocatorImpl final : public at::CachingHostAllocatorImpl<NPUStrea
  private:
   void allocate_host_memory(size_t size, void** ptr) override {
     ensureRuntimeInitialized();
+    const auto start = std::chrono::steady_clock::now();
     NPU_CHECK(acl::aclrtMallocHost(ptr, size));
+    recordDuration(stats_.host_alloc_time, start);
     pinnedRanges().add(*ptr, size);
   }
 
   void free_block(Block* block) override {
     pinnedRanges().remove(block->ptr_);
+    const auto start = std::chrono::steady_clock::now();
     NPU_CHECK(acl::aclrtFreeHost(block->ptr_));
+    recordDuration(stats_.host_free_time, start);
+  }
+
+  // host_memory_stats' host_alloc_time / host_free_time, in microseconds.
+  void recordDuration(c10::CachingAllocator::DurationStat& stat, std::chrono::steady_clock::time_point start) {
+    const auto elapsed =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count();
+    std::lock_guard<std::mutex> lock(stats_.timing_mutex_);
+    stat.increase(elapsed);
   }
 
   void record_stream(std::optional<std::vector<NPUEvent>>& events, NPUStream stream) override {

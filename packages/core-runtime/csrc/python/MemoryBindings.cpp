@@ -13,6 +13,9 @@
 #include "npu/NPUCachingAllocator.h"
 #include "npu/NPUFunctions.h"
 #include "npu/NPUGuardImpl.h"
+#include "npu/NPUHostAllocator.h"
+#include "npu/NPUMemPool.h"
+#include "npu/NPUPluggableAllocator.h"
 #include "npu/NPUStream.h"
 #include "python/Bindings.h"
 
@@ -88,7 +91,7 @@ py::dict segmentToDict(const allocator::SegmentInfo& segment) {
   dict["requested_size"] = segment.requested_size;
   dict["stream"] = reinterpret_cast<uintptr_t>(segment.stream);
   dict["segment_type"] = segment.is_large ? "large" : "small";
-  dict["segment_pool_id"] = py::make_tuple(0, 0);
+  dict["segment_pool_id"] = py::make_tuple(segment.owner_pool_id.first, segment.owner_pool_id.second);
   dict["is_expandable"] = segment.is_expandable;
   dict["frames"] = py::list();
 
@@ -126,12 +129,15 @@ py::dict allocatorSettings() {
   return settings;
 }
 
-// What torch.cuda.memory._snapshot() returns: segments, (empty) traces, settings.
-py::dict memorySnapshot() {
+// What torch.cuda.memory._snapshot() returns: segments (those of private pool
+// `mempool_id` only, if given), (empty) traces, settings.
+py::dict memorySnapshot(std::optional<c10::MempoolId_t> mempool_id) {
   const std::vector<allocator::SegmentInfo> segments = allocator::snapshot();
   py::list segment_list;
   for (const auto& segment : segments) {
-    segment_list.append(segmentToDict(segment));
+    if (!mempool_id.has_value() || segment.owner_pool_id == *mempool_id) {
+      segment_list.append(segmentToDict(segment));
+    }
   }
   py::list device_traces;
   for (c10::DeviceIndex device = 0; device < torch_npu::npu::device_count(); ++device) {
@@ -146,6 +152,41 @@ py::dict memorySnapshot() {
 
 c10::DeviceIndex resolveDevice(c10::DeviceIndex device) {
   return device < 0 ? torch_npu::npu::current_device() : device;
+}
+
+py::dict durationStatToDict(const c10::CachingAllocator::DurationStat& stat) {
+  py::dict dict;
+  dict["total"] = stat.total;
+  dict["max"] = stat.max;
+  dict["min"] = stat.min;
+  dict["count"] = stat.count;
+  dict["avg"] = stat.count == 0 ? int64_t{0} : stat.total / stat.count;
+  return dict;
+}
+
+// The nested dict of torch.cuda.host_memory_stats_as_nested_dict(), same keys.
+py::dict hostMemoryStats() {
+  const at::HostStats stats = torch_npu::npu::getNPUHostAllocator()->get_stats();
+  py::dict result;
+  result["num_host_alloc"] = stats.num_host_alloc;
+  result["num_host_free"] = stats.num_host_free;
+  result["allocations"] = statToDict(stats.allocations);
+  result["allocated_bytes"] = statToDict(stats.allocated_bytes);
+  result["active_requests"] = statToDict(stats.active_requests);
+  result["active_bytes"] = statToDict(stats.active_bytes);
+  result["host_alloc_time"] = durationStatToDict(stats.host_alloc_time);
+  result["host_free_time"] = durationStatToDict(stats.host_free_time);
+  return result;
+}
+
+// torch_npu._C._MemPool: created on the current device.
+std::shared_ptr<torch_npu::npu::MemPool> makeMemPool(const py::object& allocator, bool is_user_created,
+                                                     bool use_on_oom, bool no_split) {
+  TORCH_CHECK_NOT_IMPLEMENTED(allocator.is_none(),
+                              "MemPool: a pool served by a custom allocator is not supported yet; pass "
+                              "allocator=None to use the NPU caching allocator");
+  return std::make_shared<torch_npu::npu::MemPool>(is_user_created,
+                                                   allocator::PoolOptions{use_on_oom, no_split});
 }
 
 // Allocates on `device` for `stream` (a raw aclrtStream handle), or for the
@@ -169,7 +210,48 @@ void initMemoryBindings(py::module_& m) {
         torch::wrap_pybind_function([](c10::DeviceIndex device) { allocator::resetPeakStats(device); }),
         py::arg("device"));
   m.def("_npu_emptyCache", torch::wrap_pybind_function_no_gil([]() { allocator::emptyCache(); }));
-  m.def("_npu_memorySnapshot", torch::wrap_pybind_function(memorySnapshot));
+  m.def("_npu_memorySnapshot", torch::wrap_pybind_function(memorySnapshot), py::arg("mempool_id") = py::none());
+  m.def("_npu_hostMemoryStats", torch::wrap_pybind_function(hostMemoryStats));
+  m.def("_npu_resetAccumulatedHostMemoryStats",
+        torch::wrap_pybind_function([]() { torch_npu::npu::getNPUHostAllocator()->reset_accumulated_stats(); }));
+  m.def("_npu_resetPeakHostMemoryStats",
+        torch::wrap_pybind_function([]() { torch_npu::npu::getNPUHostAllocator()->reset_peak_stats(); }));
+  m.def("_npu_hostEmptyCache",
+        torch::wrap_pybind_function_no_gil([]() { torch_npu::npu::getNPUHostAllocator()->empty_cache(); }));
+
+  py::class_<torch_npu::npu::MemPool, std::shared_ptr<torch_npu::npu::MemPool>>(m, "_MemPool")
+      .def(py::init(torch::wrap_pybind_function(makeMemPool)), py::arg("allocator") = py::none(),
+           py::arg("is_user_created") = true, py::arg("use_on_oom") = false, py::arg("no_split") = false)
+      .def_property_readonly("id", &torch_npu::npu::MemPool::id)
+      .def_property_readonly("device", &torch_npu::npu::MemPool::device)
+      .def("use_count",
+           torch::wrap_pybind_function([](const torch_npu::npu::MemPool& pool) { return pool.use_count(); }));
+  namespace pluggable = torch_npu::npu::NPUPluggableAllocator;
+  py::class_<pluggable::PluggableAllocator, std::shared_ptr<pluggable::PluggableAllocator>>(m, "_npu_NPUAllocator");
+  m.def("_npu_customAllocator", torch::wrap_pybind_function([](uintptr_t alloc_fn, uintptr_t free_fn) {
+          TORCH_CHECK_VALUE(alloc_fn != 0 && free_fn != 0, "NPUPluggableAllocator: null function address");
+          return std::make_shared<pluggable::PluggableAllocator>(reinterpret_cast<pluggable::AllocFn>(alloc_fn),
+                                                                 reinterpret_cast<pluggable::FreeFn>(free_fn));
+        }),
+        py::arg("alloc_fn"), py::arg("free_fn"));
+  m.def("_npu_changeCurrentAllocator",
+        torch::wrap_pybind_function([](std::shared_ptr<pluggable::PluggableAllocator> allocator) {
+          pluggable::changeCurrentAllocator(std::move(allocator));
+        }),
+        py::arg("allocator"));
+  m.def("_npu_beginAllocateCurrentThreadToPool", torch::wrap_pybind_function([](c10::DeviceIndex device,
+                                                                                 c10::MempoolId_t mempool_id) {
+          allocator::beginAllocateCurrentThreadToPool(resolveDevice(device), mempool_id);
+        }),
+        py::arg("device"), py::arg("mempool_id"));
+  m.def("_npu_endAllocateToPool", torch::wrap_pybind_function([](c10::DeviceIndex device, c10::MempoolId_t mempool_id) {
+          allocator::endAllocateToPool(resolveDevice(device), mempool_id);
+        }),
+        py::arg("device"), py::arg("mempool_id"));
+  m.def("_npu_releasePool", torch::wrap_pybind_function([](c10::DeviceIndex device, c10::MempoolId_t mempool_id) {
+          allocator::releasePool(resolveDevice(device), mempool_id);
+        }),
+        py::arg("device"), py::arg("mempool_id"));
   m.def("_npu_allocatorSettings", torch::wrap_pybind_function(allocatorSettings));
   m.def("_npu_setMemoryFraction", torch::wrap_pybind_function([](double fraction, c10::DeviceIndex device) {
           allocator::setMemoryFraction(fraction, device);

@@ -9,8 +9,10 @@ allocator, and ``PYTORCH_NO_NPU_MEMORY_CACHING=1`` turns caching off.
 """
 
 import collections
+import contextlib
+import ctypes
 import warnings
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
 import torch
 import torch_npu._C as _C
@@ -19,11 +21,17 @@ from typing_extensions import deprecated
 from ._lazy import _device_index, _lazy_init, is_initialized
 
 __all__ = [
+    "MemPool",
+    "NPUPluggableAllocator",
     "caching_allocator_alloc",
     "caching_allocator_delete",
+    "change_current_allocator",
     "empty_cache",
     "get_allocator_backend",
     "get_per_process_memory_fraction",
+    "host_empty_cache",
+    "host_memory_stats",
+    "host_memory_stats_as_nested_dict",
     "max_memory_allocated",
     "max_memory_cached",
     "max_memory_reserved",
@@ -35,11 +43,14 @@ __all__ = [
     "memory_stats",
     "memory_stats_as_nested_dict",
     "memory_summary",
+    "reset_accumulated_host_memory_stats",
     "reset_accumulated_memory_stats",
     "reset_max_memory_allocated",
     "reset_max_memory_cached",
+    "reset_peak_host_memory_stats",
     "reset_peak_memory_stats",
     "set_per_process_memory_fraction",
+    "use_mem_pool",
 ]
 
 _Device = Union[torch.device, str, int, None]
@@ -298,14 +309,14 @@ def memory_snapshot(mempool_id: Optional[Tuple[int, int]] = None, include_traces
     in :func:`torch.cuda.memory_snapshot`.
 
     Args:
-        mempool_id: private memory pools are not supported; must be ``None``.
+        mempool_id: the id of a private pool (:attr:`MemPool.id`, :func:`graph_pool_handle`):
+            only its segments; ``(0, 0)`` the default pools' only; ``None`` every segment.
         include_traces: accepted for compatibility; no traces are recorded.
     """
-    if mempool_id is not None and tuple(mempool_id) != (0, 0):
-        raise ValueError("torch.npu.memory_snapshot: private memory pools are not supported")
     if not is_initialized():
         return []
-    return _C._npu_memorySnapshot()["segments"]
+    pool = None if mempool_id is None else tuple(mempool_id)
+    return _C._npu_memorySnapshot(pool)["segments"]
 
 
 def _snapshot(device: _Device = None) -> Dict[str, Any]:
@@ -416,3 +427,160 @@ def mem_get_info(device: _Device = None) -> Tuple[int, int]:
     """
     _lazy_init()
     return _C._npu_memGetInfo(_device_index(device))
+
+
+def host_empty_cache() -> None:
+    r"""Release the pinned host memory that the host caching allocator holds
+    but no tensor uses, as :func:`torch.cuda.host_empty_cache` does."""
+    _C._npu_hostEmptyCache()
+
+
+def host_memory_stats() -> Dict[str, Any]:
+    r"""Return the pinned host memory allocator's statistics as a flat dict.
+
+    The keys are those of :func:`torch.cuda.host_memory_stats`:
+    ``allocations``, ``allocated_bytes`` (blocks the allocator owns, in use or
+    cached), ``active_requests``, ``active_bytes`` (blocks handed out), each with
+    ``current``, ``peak``, ``allocated`` and ``freed``; ``num_host_alloc`` and
+    ``num_host_free`` (calls to ``aclrtMallocHost``/``aclrtFreeHost``);
+    ``host_alloc_time`` and ``host_free_time`` (``total``, ``max``, ``min``,
+    ``count``, ``avg``, in microseconds).
+    """
+    result: List[Tuple[str, Any]] = []
+
+    def flatten(prefix: str, obj: Any) -> None:
+        if isinstance(obj, dict):
+            for key, value in obj.items():
+                flatten(f"{prefix}.{key}" if prefix else key, value)
+        else:
+            result.append((prefix, obj))
+
+    flatten("", host_memory_stats_as_nested_dict())
+    result.sort()
+    return collections.OrderedDict(result)
+
+
+def host_memory_stats_as_nested_dict() -> Dict[str, Any]:
+    r"""Return :func:`host_memory_stats` as a nested dict."""
+    return _C._npu_hostMemoryStats()
+
+
+def reset_accumulated_host_memory_stats() -> None:
+    r"""Reset the ``allocated`` and ``freed`` counts of :func:`host_memory_stats`."""
+    _C._npu_resetAccumulatedHostMemoryStats()
+
+
+def reset_peak_host_memory_stats() -> None:
+    r"""Reset the ``peak`` values of :func:`host_memory_stats` to the current ones."""
+    _C._npu_resetPeakHostMemoryStats()
+
+
+class MemPool(_C._MemPool):
+    r"""A private pool of the NPU caching allocator, as :class:`torch.cuda.MemPool`.
+
+    Allocations made under :func:`use_mem_pool` come from the pool's own
+    segments, which no other allocation uses, and their memory returns to the
+    pool when freed. A graph can capture into it (``torch.npu.graph(g, pool=p.id)``).
+    The pool is created on the current device; once the object is gone and its
+    tensors are freed, :func:`empty_cache` returns its memory to the device.
+
+    Args:
+        allocator: a custom allocator to serve the pool; not supported yet (must be ``None``).
+        use_on_oom: when an allocation outside the pool finds the device out of
+            memory, it may take a cached block of this pool.
+        no_split: the pool hands out whole blocks and never splits them.
+    """
+
+    def __init__(self, allocator: Optional[Any] = None, use_on_oom: bool = False, no_split: bool = False) -> None:
+        _lazy_init()
+        super().__init__(allocator, True, use_on_oom, no_split)
+
+    @property
+    def id(self) -> Tuple[int, int]:
+        r"""The pool's id, a tuple of two ints."""
+        return super().id
+
+    @property
+    def allocator(self) -> None:
+        r"""The custom allocator serving the pool: always ``None`` (the caching allocator)."""
+        return None
+
+    def use_count(self) -> int:
+        r"""How many users the pool has: this object, the graphs captured into
+        it and the :func:`use_mem_pool` contexts under way."""
+        return super().use_count()
+
+    def snapshot(self) -> List[Dict[str, Any]]:
+        r"""The pool's segments, as :func:`memory_snapshot` reports them."""
+        return memory_snapshot(self.id)
+
+
+@contextlib.contextmanager
+def use_mem_pool(pool: MemPool, device: _Device = None) -> Iterator[None]:
+    r"""Route the current thread's allocations on ``device`` to ``pool``, as
+    :func:`torch.cuda.use_mem_pool` does.
+
+    Other threads (including threads started inside the context) keep
+    allocating from the default pools.
+
+    Args:
+        pool: the pool to allocate from.
+        device: the device whose allocations are routed; the current device if ``None``.
+    """
+    if not isinstance(pool, _C._MemPool):
+        raise TypeError(f"use_mem_pool: expected a torch.npu.MemPool, got {type(pool).__name__}")
+    index = _device_index(device)
+    _C._npu_beginAllocateCurrentThreadToPool(index, pool.id)
+    try:
+        yield
+    finally:
+        _C._npu_endAllocateToPool(index, pool.id)
+        _C._npu_releasePool(index, pool.id)
+
+
+class _NPUAllocator:
+    r"""An NPU device allocator that :func:`change_current_allocator` can install."""
+
+    def __init__(self, allocator: "_C._npu_NPUAllocator") -> None:
+        self._allocator = allocator
+
+    def allocator(self) -> "_C._npu_NPUAllocator":
+        return self._allocator
+
+
+class NPUPluggableAllocator(_NPUAllocator):
+    r"""Device memory served by two functions of a shared library, as
+    :class:`torch.cuda.memory.CUDAPluggableAllocator`.
+
+    Install it with :func:`change_current_allocator` before anything is
+    allocated on an NPU. Memory statistics, private pools (graphs,
+    :class:`MemPool`) and the memory fraction are the library's business then
+    and raise; :func:`empty_cache` warns once and does nothing.
+
+    Args:
+        path_to_so_file: path of the shared library.
+        alloc_fn_name: its allocation function,
+            ``void* alloc(ssize_t size, int device, aclrtStream stream)``; null means out of memory.
+        free_fn_name: its release function,
+            ``void free(void* ptr, size_t size, int device, aclrtStream stream)``.
+    """
+
+    def __init__(self, path_to_so_file: str, alloc_fn_name: str, free_fn_name: str) -> None:
+        library = ctypes.CDLL(path_to_so_file)
+        alloc_fn = ctypes.cast(getattr(library, alloc_fn_name), ctypes.c_void_p).value
+        free_fn = ctypes.cast(getattr(library, free_fn_name), ctypes.c_void_p).value
+        if alloc_fn is None:
+            raise RuntimeError(f"NPUPluggableAllocator: {alloc_fn_name} is null in {path_to_so_file}")
+        if free_fn is None:
+            raise RuntimeError(f"NPUPluggableAllocator: {free_fn_name} is null in {path_to_so_file}")
+        self._library = library  # keeps the functions loaded
+        super().__init__(_C._npu_customAllocator(alloc_fn, free_fn))
+
+
+def change_current_allocator(allocator: _NPUAllocator) -> None:
+    r"""Install ``allocator`` as the NPU device allocator for the rest of the process.
+
+    Raises if the caching allocator (or an allocator installed before) has
+    already served anything: call it before the first NPU allocation.
+    """
+    _C._npu_changeCurrentAllocator(allocator.allocator())
