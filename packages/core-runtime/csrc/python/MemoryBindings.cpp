@@ -19,6 +19,8 @@
 #include "npu/NPUStream.h"
 #include "python/Bindings.h"
 
+#include <torch_npu/compat/HostStatsFields.h>
+
 namespace torch_npu::python {
 
 namespace {
@@ -164,16 +166,13 @@ py::dict durationStatToDict(const c10::CachingAllocator::DurationStat& stat) {
   return dict;
 }
 
-// The nested dict of torch.cuda.host_memory_stats_as_nested_dict(), same keys.
+// The nested dict of torch.cuda.host_memory_stats_as_nested_dict(), same keys (per release).
 py::dict hostMemoryStats() {
   const at::HostStats stats = torch_npu::npu::getNPUHostAllocator()->get_stats();
   py::dict result;
   result["num_host_alloc"] = stats.num_host_alloc;
   result["num_host_free"] = stats.num_host_free;
-  result["allocations"] = statToDict(stats.allocations);
-  result["allocated_bytes"] = statToDict(stats.allocated_bytes);
-  result["active_requests"] = statToDict(stats.active_requests);
-  result["active_bytes"] = statToDict(stats.active_bytes);
+  torch_npu::compat::forEachHostStat(stats, [&](const char* name, const Stat& stat) { result[name] = statToDict(stat); });
   result["host_alloc_time"] = durationStatToDict(stats.host_alloc_time);
   result["host_free_time"] = durationStatToDict(stats.host_free_time);
   return result;

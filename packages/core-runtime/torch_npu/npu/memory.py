@@ -438,10 +438,12 @@ def host_empty_cache() -> None:
 def host_memory_stats() -> Dict[str, Any]:
     r"""Return the pinned host memory allocator's statistics as a flat dict.
 
-    The keys are those of :func:`torch.cuda.host_memory_stats`:
-    ``allocations``, ``allocated_bytes`` (blocks the allocator owns, in use or
-    cached), ``active_requests``, ``active_bytes`` (blocks handed out), each with
-    ``current``, ``peak``, ``allocated`` and ``freed``; ``num_host_alloc`` and
+    The keys are those of this PyTorch release's :func:`torch.cuda.host_memory_stats`:
+    since 2.13 ``allocations``, ``allocated_bytes`` (blocks the allocator owns, in
+    use or cached), ``active_requests``, ``active_bytes`` (blocks handed out); in
+    2.9 ``segment``, ``reserved_bytes`` (owned) and ``allocation``,
+    ``allocated_bytes`` (handed out); each with ``current``, ``peak``,
+    ``allocated`` and ``freed``. Also ``num_host_alloc`` and
     ``num_host_free`` (calls to ``aclrtMallocHost``/``aclrtFreeHost``);
     ``host_alloc_time`` and ``host_free_time`` (``total``, ``max``, ``min``,
     ``count``, ``avg``, in microseconds).
