@@ -574,14 +574,14 @@ class DeviceCachingAllocator {
     return small ? small_pool_ : large_pool_;
   }
 
-  PrivatePool& poolCreatedOrIncref(c10::MempoolId_t pool_id, PoolOptions options) {
+  void poolCreatedOrIncref(c10::MempoolId_t pool_id, PoolOptions options) {
     auto found = private_pools_.find(pool_id);
     if (found == private_pools_.end()) {
-      return *private_pools_.emplace(pool_id, std::make_unique<PrivatePool>(pool_id, options)).first->second;
+      private_pools_.emplace(pool_id, std::make_unique<PrivatePool>(pool_id, options));
+      return;
     }
     TORCH_INTERNAL_ASSERT(found->second->use_count > 0, "a released private memory pool was reused");
     found->second->use_count += 1;
-    return *found->second;
   }
 
   // The scope counts as a user of its pool until endAllocateToPool (and releasePool).
