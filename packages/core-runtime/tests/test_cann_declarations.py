@@ -7,8 +7,10 @@ signatures, the typedefs, each enum's underlying type and each member's value, t
 struct, and each constant's value, type and kind (macro or `static const`). For the runtime it also
 checks that the loader's table (csrc/acl/AclSymbols.h) lists exactly those functions, with the same
 types, and likewise for HCCL's table (distributed-hccl's csrc/HcclSymbols.h) and the profiling table
-(acl/acl_prof.h, checked as a family of its own: profiler's csrc/ProfilingSymbols.h). CANN's headers are fetched from the package registry at test time, into a temporary
-directory: they are never kept in this tree.
+(acl/acl_prof.h, checked as a family of its own: profiler's csrc/ProfilingSymbols.h). The functions of
+CANN releases after 8.5.0 (acl/acl_rt_newer.h, resolved only where present: csrc/acl/AclNewerSymbols.h)
+are checked against the newest CANN headers. CANN's headers are fetched from the package registry at
+test time, into a temporary directory: they are never kept in this tree.
 """
 
 import importlib.util
@@ -25,9 +27,11 @@ from typing import Dict, List, Optional, Set, Tuple
 
 import pytest
 
-# The torch_npu release whose wheel carries the CANN headers we compare against. Its headers are
-# platform independent; the platform and Python tags only pick one of its wheels.
+# The torch_npu release whose wheel carries the headers of CANN 8.5.0, the release our cells target,
+# and the newest release, for the functions of later CANNs we resolve only where present. Their
+# headers are platform independent; the platform and Python tags only pick one of their wheels.
 CANN_HEADERS_WHEEL_VERSION = "2.9.0"
+NEWEST_CANN_HEADERS_WHEEL_VERSION = "2.14.0"
 CANN_HEADERS_WHEEL_TAGS = ("--platform", "manylinux_2_28_x86_64", "--python-version", "3.11",
                            "--implementation", "cp", "--abi", "cp311")  # fmt: skip
 CANN_HEADERS_IN_WHEEL = "torch_npu/include/third_party/"
@@ -37,6 +41,7 @@ PACKAGES_SOURCE = Path(__file__).resolve().parents[2]
 ATEN_OPS_INCLUDE = PACKAGES_SOURCE / "aten-ops" / "include"  # not installed
 HCCL_INCLUDE = PACKAGES_SOURCE / "distributed-hccl" / "include"  # not installed
 LOADER_TABLE = CORE_RUNTIME_SOURCE / "csrc" / "acl" / "AclSymbols.h"
+NEWER_LOADER_TABLE = CORE_RUNTIME_SOURCE / "csrc" / "acl" / "AclNewerSymbols.h"
 HCCL_LOADER_TABLE = PACKAGES_SOURCE / "distributed-hccl" / "csrc" / "HcclSymbols.h"
 PROFILING_LOADER_TABLE = PACKAGES_SOURCE / "profiler" / "csrc" / "ProfilingSymbols.h"
 # Set to 1 to check the headers of the source tree rather than the installed torch_npu's.
@@ -64,6 +69,7 @@ class Family:
     loader_macro: str = "TORCH_NPU_ACL_RUNTIME_SYMBOLS"  # the table's macro
     only: Tuple[str, ...] = ()  # the directory's headers it checks (empty: all but `excluding`)
     excluding: Tuple[str, ...] = ()  # headers of the directory another family checks
+    wheel_version: str = CANN_HEADERS_WHEEL_VERSION  # of the torch_npu wheel with the CANN headers to match
 
     def include_roots(self) -> List[Path]:
         """Our include directories, the family's own first, then what its headers include."""
@@ -77,7 +83,10 @@ class Family:
 
 
 FAMILIES = (
-    Family("acl runtime", "acl", "acl/acl.h", loader_table=LOADER_TABLE, excluding=("acl_prof.h",)),
+    Family("acl runtime", "acl", "acl/acl.h", loader_table=LOADER_TABLE, excluding=("acl_prof.h", "acl_rt_newer.h")),
+    Family("acl runtime, newer CANN", "acl", "acl/acl.h", loader_table=NEWER_LOADER_TABLE,
+           loader_macro="TORCH_NPU_ACL_NEWER_SYMBOLS", only=("acl_rt_newer.h",),
+           wheel_version=NEWEST_CANN_HEADERS_WHEEL_VERSION),
     Family("acl profiling", "acl", "acl/acl_prof.h", loader_table=PROFILING_LOADER_TABLE,
            loader_macro="TORCH_NPU_ACL_PROFILING_SYMBOLS", only=("acl_prof.h",)),
     Family("aclnn descriptors", "aclnn", "aclnn/acl_meta.h", source_include=ATEN_OPS_INCLUDE),
@@ -201,10 +210,18 @@ def prototype(function: str, text: str) -> str:
 
 # --- CANN's headers --------------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
-def cann_include_roots(tmp_path_factory: pytest.TempPathFactory) -> List[Path]:
-    """The include directories of CANN's headers from the torch_npu wheel, extracted once a run."""
-    version = CANN_HEADERS_WHEEL_VERSION
+_CANN_INCLUDE_ROOTS: Dict[str, List[Path]] = {}
+
+
+def cann_include_roots(version: str, tmp_path_factory: pytest.TempPathFactory) -> List[Path]:
+    """The include directories of CANN's headers from the torch_npu `version` wheel, extracted once a run."""
+    if version not in _CANN_INCLUDE_ROOTS:
+        _CANN_INCLUDE_ROOTS[version] = extract_cann_headers(version, tmp_path_factory)
+    return _CANN_INCLUDE_ROOTS[version]
+
+
+def extract_cann_headers(version: str, tmp_path_factory: pytest.TempPathFactory) -> List[Path]:
+    """Downloads the torch_npu `version` wheel and extracts its CANN headers."""
     download_dir = tmp_path_factory.mktemp(f"torch-npu-{version}-wheel")
     command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
                *CANN_HEADERS_WHEEL_TAGS, f"torch-npu=={version}", "-d", str(download_dir)]  # fmt: skip
@@ -443,28 +460,30 @@ def with_prototypes(failure: str, check: Check, cann: CannNames) -> str:
 
 
 @pytest.mark.parametrize("family", FAMILIES, ids=lambda family: family.name)
-def test_our_declarations_equal_canns(family: Family, cann_include_roots: List[Path], tmp_path: Path,
+def test_our_declarations_equal_canns(family: Family, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path,
                                       capsys: pytest.CaptureFixture) -> None:  # fmt: skip
     """Every function, typedef, enum, struct and constant of the family equals CANN's."""
     started = time.monotonic()
-    cann_header = next((root / family.cann_header for root in cann_include_roots
+    wheel_version = family.wheel_version
+    roots = cann_include_roots(wheel_version, tmp_path_factory)
+    cann_header = next((root / family.cann_header for root in roots
                         if (root / family.cann_header).is_file()), None)  # fmt: skip
     if cann_header is None:
-        pytest.skip(f"the torch-npu {CANN_HEADERS_WHEEL_VERSION} wheel ships no CANN {family.cann_header}: "
+        pytest.skip(f"the torch-npu {wheel_version} wheel ships no CANN {family.cann_header}: "
                     f"our {', '.join(family.our_headers())} ({family.name}) are not checked against CANN")  # fmt: skip
-    cann = cann_names(cann_header, cann_include_roots, tmp_path)
-    check = generate_check(family, cann, cann_header, cann_include_roots)
+    cann = cann_names(cann_header, roots, tmp_path)
+    check = generate_check(family, cann, cann_header, roots)
     source = tmp_path / "side_by_side.cpp"
     source.write_text(check.source)
     # CANN's roots first (see generate_check); ours after, for includes CANN has no file for.
-    roots = cann_include_roots + family.include_roots()
-    result = run_compiler(["-fsyntax-only", str(source), *include_flags(roots)])
+    compile_roots = roots + family.include_roots()
+    result = run_compiler(["-fsyntax-only", str(source), *include_flags(compile_roots)])
     failures = check.problems + [with_prototypes(failure, check, cann) for failure in compiler_failures(result.stderr)]
     with capsys.disabled():
         covered = ", ".join(f"{count} {kind}" for kind, count in check.counts.items())
-        print(f"\n{family.name} vs CANN's {family.cann_header} (torch-npu {CANN_HEADERS_WHEEL_VERSION} wheel): "
+        print(f"\n{family.name} vs CANN's {family.cann_header} (torch-npu {wheel_version} wheel): "
               f"checked {covered} in {time.monotonic() - started:.2f} s")  # fmt: skip
     assert not failures and result.returncode == 0, (
-        f"our {family.name} declarations differ from CANN's (torch-npu {CANN_HEADERS_WHEEL_VERSION} wheel; "
+        f"our {family.name} declarations differ from CANN's (torch-npu {wheel_version} wheel; "
         f"generated {source}):\n" + "\n".join(failures or [result.stderr])
     )

@@ -19,6 +19,7 @@ struct LoadedRuntime {
   void* handle = nullptr;
 #define TORCH_NPU_ACL_POINTER(ret, name, params, args) ret(*name) params = nullptr;
   TORCH_NPU_ACL_RUNTIME_SYMBOLS(TORCH_NPU_ACL_POINTER)
+  TORCH_NPU_ACL_NEWER_SYMBOLS(TORCH_NPU_ACL_POINTER)  // null where the runtime predates them
 #undef TORCH_NPU_ACL_POINTER
 };
 
@@ -48,6 +49,10 @@ LoadedRuntime load() {
 #undef TORCH_NPU_ACL_RESOLVE
   TORCH_CHECK(missing.empty(), "The runtime library ", location.library,
               " lacks CANN functions torch_npu needs: ", missing, ". Install a CANN toolkit that provides them.");
+#define TORCH_NPU_ACL_RESOLVE_NEWER(ret, name, params, args) \
+  runtime.name = reinterpret_cast<ret(*) params>(dlsym(runtime.handle, #name));
+  TORCH_NPU_ACL_NEWER_SYMBOLS(TORCH_NPU_ACL_RESOLVE_NEWER)
+#undef TORCH_NPU_ACL_RESOLVE_NEWER
   runtime.info = RuntimeInfo{location.is_simulator, location.library,
                              cannVersionOf(runtime, location.cann_version), location.toolkit_home};
   return runtime;
@@ -85,6 +90,16 @@ const LoadedRuntime& runtime() {
   }
 TORCH_NPU_ACL_RUNTIME_SYMBOLS(TORCH_NPU_DEFINE_ACL_FORWARD)
 #undef TORCH_NPU_DEFINE_ACL_FORWARD
+
+#define TORCH_NPU_DEFINE_ACL_NEWER_FORWARD(ret, name, params, args)                                        \
+  ret name params {                                                                                        \
+    const LoadedRuntime& loaded = runtime();                                                               \
+    TORCH_CHECK(loaded.name != nullptr, "The CANN runtime ", loaded.info.cann_version, " (", loaded.info.library, \
+                ") has no " #name ": this feature needs a newer CANN toolkit.");                                \
+    return loaded.name args;                                                                               \
+  }
+TORCH_NPU_ACL_NEWER_SYMBOLS(TORCH_NPU_DEFINE_ACL_NEWER_FORWARD)
+#undef TORCH_NPU_DEFINE_ACL_NEWER_FORWARD
 
 const RuntimeInfo& runtimeInfo() {
   return runtime().info;

@@ -6,12 +6,15 @@
 
 #include <string>
 
+#include "acl/AclNewerSymbols.h"
 #include "acl/AclSymbols.h"
 
 namespace torch_npu::acl {
 
 #define TORCH_NPU_DECLARE_ACL_FORWARD(ret, name, params, args) ret name params;
 TORCH_NPU_ACL_RUNTIME_SYMBOLS(TORCH_NPU_DECLARE_ACL_FORWARD)
+// These raise when the loaded runtime predates them.
+TORCH_NPU_ACL_NEWER_SYMBOLS(TORCH_NPU_DECLARE_ACL_FORWARD)
 #undef TORCH_NPU_DECLARE_ACL_FORWARD
 
 // Which implementation of the CANN API this process uses.

@@ -23,6 +23,11 @@
     (canAccessPeer, deviceId, peerDeviceId))                                                             \
   X(aclError, aclrtGetDeviceUtilizationRate, (int32_t deviceId, aclrtUtilizationInfo * info),           \
     (deviceId, info))                                                                                    \
+  X(aclError, aclrtGetDeviceResLimit, (int32_t deviceId, aclrtDevResLimitType type, uint32_t * value),   \
+    (deviceId, type, value))                                                                             \
+  X(aclError, aclrtSetDeviceResLimit, (int32_t deviceId, aclrtDevResLimitType type, uint32_t value),     \
+    (deviceId, type, value))                                                                             \
+  X(aclError, aclrtResetDeviceResLimit, (int32_t deviceId), (deviceId))                                  \
   X(aclError, aclrtMalloc, (void** devPtr, size_t size, aclrtMemMallocPolicy policy),                    \
     (devPtr, size, policy))                                                                              \
   X(aclError, aclrtFree, (void* devPtr), (devPtr))                                                       \
@@ -46,6 +51,9 @@
   X(aclError, aclrtSynchronizeStream, (aclrtStream stream), (stream))                                    \
   X(aclError, aclrtStreamQuery, (aclrtStream stream, aclrtStreamStatus * status), (stream, status))      \
   X(aclError, aclrtStreamWaitEvent, (aclrtStream stream, aclrtEvent event), (stream, event))             \
+  X(aclError, aclrtGetStreamResLimit, (aclrtStream stream, aclrtDevResLimitType type, uint32_t * value), \
+    (stream, type, value))                                                                               \
+  X(aclError, aclrtResetStreamResLimit, (aclrtStream stream), (stream))                                  \
   X(aclError, aclrtCreateEvent, (aclrtEvent * event), (event))                                           \
   X(aclError, aclrtCreateEventWithFlag, (aclrtEvent * event, uint32_t flag), (event, flag))              \
   X(aclError, aclrtDestroyEvent, (aclrtEvent event), (event))                                            \

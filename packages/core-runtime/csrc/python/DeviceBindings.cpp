@@ -4,6 +4,7 @@
 #include "npu/NPUException.h"
 #include "npu/NPUFunctions.h"
 #include "npu/NPUGuardImpl.h"
+#include "npu/NPUResourceLimits.h"
 #include "npu/NPURuntime.h"
 #include "python/Bindings.h"
 
@@ -72,6 +73,13 @@ std::string cannVersion(const std::string& module) {
 }  // namespace
 
 void initDeviceBindings(py::module_& m) {
+  m.def("_npu_get_device_res_limit", [](c10::DeviceIndex device, int64_t type) {
+    return npu::getDeviceResLimit(device, npu::resLimitType(type));
+  });
+  m.def("_npu_set_device_res_limit", [](c10::DeviceIndex device, int64_t type, uint32_t value) {
+    npu::setDeviceResLimit(device, npu::resLimitType(type), value);
+  });
+  m.def("_npu_reset_device_res_limit", &npu::resetDeviceResLimit);
   m.def("_npu_init", &npu::ensureRuntimeInitialized);
   m.def("_npu_isInitialized", &npu::isRuntimeInitialized);
   m.def("_npu_isInBadFork", &npu::isInBadFork);

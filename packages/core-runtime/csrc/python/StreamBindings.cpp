@@ -1,5 +1,6 @@
 #include "acl/AclApi.h"
 #include "npu/NPUException.h"
+#include "npu/NPUResourceLimits.h"
 #include "npu/NPUStream.h"
 #include "python/Bindings.h"
 
@@ -46,6 +47,24 @@ void initStreamBindings(py::module_& m) {
                                          reinterpret_cast<aclrtEvent>(end)));
     return milliseconds;
   });
+  m.def(
+      "_npu_set_stream_res_limit",
+      [](int64_t stream_id, int64_t device_index, int64_t device_type, int64_t type, uint32_t value) {
+        npu::setStreamResLimit(unpack(stream_id, device_index, device_type), npu::resLimitType(type), value);
+      },
+      py::arg("stream_id"), py::arg("device_index"), py::arg("device_type"), py::arg("type"), py::arg("value"));
+  m.def(
+      "_npu_get_stream_res_limit",
+      [](int64_t stream_id, int64_t device_index, int64_t device_type, int64_t type) {
+        return npu::getStreamResLimit(unpack(stream_id, device_index, device_type), npu::resLimitType(type));
+      },
+      py::arg("stream_id"), py::arg("device_index"), py::arg("device_type"), py::arg("type"));
+  m.def(
+      "_npu_reset_stream_res_limit",
+      [](int64_t stream_id, int64_t device_index, int64_t device_type) {
+        npu::resetStreamResLimit(unpack(stream_id, device_index, device_type));
+      },
+      py::arg("stream_id"), py::arg("device_index"), py::arg("device_type"));
   m.def("_npu_streamPriority", [](int64_t stream_id, int64_t device_index, int64_t device_type) {
     return unpack(stream_id, device_index, device_type).priority();
   });

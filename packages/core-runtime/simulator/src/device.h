@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "busy_tracker.h"
+#include "core_limits.h"
 #include "memory_arena.h"
 #include "stream.h"
 
@@ -26,6 +27,8 @@ class Device {
   MemoryArena& memory() noexcept { return memory_; }
   const MemoryArena& memory() const noexcept { return memory_; }
   const BusyTracker& busy() const noexcept { return busy_; }
+  // The cores its kernels may use; all of them until aclrtSetDeviceResLimit.
+  CoreLimits& coreLimits() noexcept { return core_limits_; }
 
   // The stream a null aclrtStream means; its worker starts on first use.
   std::shared_ptr<Stream> defaultStream();
@@ -38,6 +41,7 @@ class Device {
   const bool launch_blocking_;
   MemoryArena memory_;
   BusyTracker busy_;
+  CoreLimits core_limits_{kDeviceCores};
   mutable std::mutex default_stream_mutex_;
   // Declared after what its tasks use, so it drains before they go.
   std::shared_ptr<Stream> default_stream_;

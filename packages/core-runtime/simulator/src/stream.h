@@ -15,6 +15,7 @@
 
 #include "activity_recorder.h"
 #include "busy_tracker.h"
+#include "core_limits.h"
 #include "progress_counter.h"
 #include "report.h"
 #include "task_failures.h"
@@ -66,6 +67,9 @@ class Stream {
   // because event records recorded on this stream report them too and may
   // outlive the stream.
   TaskFailures& failures() const noexcept { return *failures_; }
+  // The stream's own core limits (aclrtSetStreamResLimit); 0 where its
+  // device's apply.
+  CoreLimits& coreLimits() noexcept { return core_limits_; }
   const std::shared_ptr<TaskFailures>& sharedFailures() const noexcept { return failures_; }
 
   // The host thread that runs this stream's callbacks (aclrtSubscribeReport);
@@ -91,6 +95,7 @@ class Stream {
   // Number of tasks that ran; task N (1-based) ran once it reaches N.
   ProgressCounter completed_;
   const std::shared_ptr<TaskFailures> failures_ = std::make_shared<TaskFailures>();
+  CoreLimits core_limits_;
 
   // Set while capture_ is: keeps the lock off submissions of streams that
   // do not capture.

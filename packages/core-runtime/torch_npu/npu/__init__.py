@@ -35,6 +35,8 @@ from .deterministic import *  # noqa: F401,F403
 from .deterministic import __all__ as _deterministic_all
 from .overflow import *  # noqa: F401,F403
 from .overflow import __all__ as _overflow_all
+from .resource_limits import *  # noqa: F401,F403
+from .resource_limits import __all__ as _resource_limits_all
 
 __all__ = [
     "is_available",
@@ -67,6 +69,7 @@ __all__ = [
     *_sync_debug_all,
     *_deterministic_all,
     *_overflow_all,
+    *_resource_limits_all,
     "current_blas_handle",
 ]
 
