@@ -1,4 +1,4 @@
-"""torch.npu.set_device_limit / get_device_limit and set_stream_limit / get_stream_limit / reset_stream_limit."""
+"""torch.npu device and stream core limits (set_device_limit, set_stream_limit, ...) and set_op_timeout_ms."""
 
 import textwrap
 
@@ -96,3 +96,76 @@ def test_a_device_this_process_never_used_has_no_limits():
     """))
     assert result.returncode == 0, result.stderr
     assert "NPU device 1 has not been initialized! Can not get device resource limit" in result.stdout
+
+
+@pytest.fixture
+def no_op_timeout_after():
+    """Restores the default op timeout (none on the simulator) whatever the test did."""
+    yield
+    torch.npu.set_op_timeout_ms(0)
+
+
+def test_a_kernel_past_the_op_timeout_fails_at_the_next_synchronize(npu, no_op_timeout_after):
+    a = torch.randn(1024, 1024, device=npu)
+    b = torch.randn(1024, 1024, device=npu)
+    expected = a.cpu() @ b.cpu()
+    torch.npu.synchronize()
+    torch.npu.set_op_timeout_ms(1)  # a 1024^3 matmul on the simulator's host threads takes far longer
+    product = a @ b  # the launch only enqueues, as on the device
+    with pytest.raises(RuntimeError, match=r"error code is 507014\n\[Error\]: The aicore execution times out") as error:
+        torch.npu.synchronize()
+    assert "aclnnMm ran for" in str(error.value)
+    assert "past the op execute timeout of 1000 us" in str(error.value)
+    # Reported once; with the timeout lifted the same kernel completes.
+    torch.npu.synchronize()
+    torch.npu.set_op_timeout_ms(0)
+    torch.testing.assert_close((a @ b).cpu(), expected)
+    del product
+
+
+def test_an_op_timeout_a_kernel_stays_within(npu, no_op_timeout_after):
+    torch.npu.set_op_timeout_ms(600_000)
+    x = torch.arange(6.0, device=npu)
+    assert (x * 2).sum().item() == 30.0
+
+
+@pytest.mark.parametrize(
+    ("timeout", "message"),
+    [(-1, "can't convert negative value to unsigned int"), (2**32, "Overflow when unpacking")],
+)
+def test_op_timeout_is_a_uint32_of_milliseconds(timeout, message, no_op_timeout_after):
+    with pytest.raises(OverflowError, match=message):
+        torch.npu.set_op_timeout_ms(timeout)
+
+
+def _slow_matmul_completes(device: torch.device) -> bool:
+    """Whether a 1024^3 matmul (far longer than 1 ms on the simulator) passes the next synchronize."""
+    a = torch.ones(1024, 1024, device=device)
+    torch.npu.synchronize()
+    a @ a
+    try:
+        torch.npu.synchronize()
+    except RuntimeError as error:
+        assert "507014" in str(error)
+        return False
+    return True
+
+
+def test_set_op_timeout_ms_is_an_operator_torch_compile_keeps(npu, no_op_timeout_after):
+    @torch.compile(backend="eager", fullgraph=True)
+    def step(x):
+        y = x + 1
+        torch.npu.set_op_timeout_ms(1)
+        return y
+
+    assert step(torch.ones(2, device=npu)).tolist() == [2.0, 2.0]
+    assert not _slow_matmul_completes(npu)
+
+
+def test_set_op_timeout_ms_under_fake_tensors_changes_nothing(npu, no_op_timeout_after):
+    from torch._subclasses.fake_tensor import FakeTensorMode
+
+    torch.npu.set_op_timeout_ms(600_000)
+    with FakeTensorMode():
+        torch.ops.npu.set_op_timeout_ms(1)
+    assert _slow_matmul_completes(npu)

@@ -28,6 +28,8 @@
   X(aclError, aclrtSetDeviceResLimit, (int32_t deviceId, aclrtDevResLimitType type, uint32_t value),     \
     (deviceId, type, value))                                                                             \
   X(aclError, aclrtResetDeviceResLimit, (int32_t deviceId), (deviceId))                                  \
+  X(aclError, aclrtSetOpExecuteTimeOutV2, (uint64_t timeout, uint64_t * actualTimeout),                 \
+    (timeout, actualTimeout))                                                                            \
   X(aclError, aclrtMalloc, (void** devPtr, size_t size, aclrtMemMallocPolicy policy),                    \
     (devPtr, size, policy))                                                                              \
   X(aclError, aclrtFree, (void* devPtr), (devPtr))                                                       \

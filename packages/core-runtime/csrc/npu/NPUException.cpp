@@ -37,6 +37,11 @@ const char* describe(aclError error) {
       return "Capture dependency failure.";
     case ACL_ERROR_RT_MODEL_CAPTURED:
       return "The model is being captured.";
+    // A kernel's fault or timeout, reported by the synchronization after it.
+    case ACL_ERROR_RT_AICORE_TIMEOUT:
+      return "The aicore execution times out.";
+    case ACL_ERROR_RT_AICORE_EXCEPTION:
+      return "The aicore execution is abnormal.";
     default:
       return "CANN runtime error.";
   }

@@ -52,4 +52,10 @@ void resetStreamResLimit(const NPUStream& stream) {
   NPU_CHECK(acl::aclrtResetStreamResLimit(stream.stream()));
 }
 
+void setOpExecuteTimeout(uint32_t timeout_ms) {
+  constexpr uint64_t kMicrosecondsPerMillisecond = 1000;
+  uint64_t actual_us = 0;
+  NPU_CHECK(acl::aclrtSetOpExecuteTimeOutV2(timeout_ms * kMicrosecondsPerMillisecond, &actual_us));
+}
+
 }  // namespace torch_npu::npu

@@ -1,6 +1,6 @@
 // How many cube and vector cores the kernels of a device or of a stream may
 // use, over CANN's aclrt*ResLimit calls (torch.npu.set_device_limit and
-// set_stream_limit).
+// set_stream_limit), and how long a kernel may run (set_op_timeout_ms).
 #pragma once
 
 #include <c10/core/Device.h>
@@ -25,5 +25,10 @@ void resetDeviceResLimit(c10::DeviceIndex device);
 uint32_t getStreamResLimit(const NPUStream& stream, aclrtDevResLimitType type);
 void setStreamResLimit(const NPUStream& stream, aclrtDevResLimitType type, uint32_t value);
 void resetStreamResLimit(const NPUStream& stream);
+
+// Kernels launched from now on fail their stream with
+// ACL_ERROR_RT_AICORE_TIMEOUT when they run longer than `timeout_ms`
+// milliseconds; 0: the longest the device allows.
+void setOpExecuteTimeout(uint32_t timeout_ms);
 
 }  // namespace torch_npu::npu

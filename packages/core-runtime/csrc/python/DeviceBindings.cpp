@@ -80,6 +80,7 @@ void initDeviceBindings(py::module_& m) {
     npu::setDeviceResLimit(device, npu::resLimitType(type), value);
   });
   m.def("_npu_reset_device_res_limit", &npu::resetDeviceResLimit);
+  m.def("_npu_set_op_timeout_ms", &npu::setOpExecuteTimeout);
   m.def("_npu_init", &npu::ensureRuntimeInitialized);
   m.def("_npu_isInitialized", &npu::isRuntimeInitialized);
   m.def("_npu_isInBadFork", &npu::isInBadFork);

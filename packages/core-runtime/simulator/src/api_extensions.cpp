@@ -3,6 +3,7 @@
 #include "npu_sim/sim_profiling.h"
 
 #include "api_support.h"
+#include "op_execute_timeout.h"
 #include "runtime.h"
 #include "stream.h"
 
@@ -29,6 +30,9 @@ aclError launchHostTask(const char* api, aclrtStream stream, void (*fn)(void*), 
                   "%s: the stream is capturing, and a host task that may consume its argument cannot be replayed "
                   "(npuSimLaunchReplayableHostTask launches one that can)",
                   api);
+    }
+    if (label.kind == NPU_SIM_ACTIVITY_KERNEL) {
+      if (const uint64_t timeout_us = session->opExecuteTimeoutUs(); timeout_us != 0) limitRunTime(task, timeout_us);
     }
     const bool ran = target->submit(std::move(task));
     // Under ASCEND_LAUNCH_BLOCKING the launch is also the synchronization
@@ -77,7 +81,7 @@ aclError npuSimFailCurrentTask(const char* message) {
   if (stream == nullptr) {
     return fail(ACL_ERROR_INVALID_PARAM, "npuSimFailCurrentTask: the calling thread is not running a stream task");
   }
-  stream->failures().add(message != nullptr ? message : "a host task failed");
+  stream->failures().add(ACL_ERROR_RT_AICORE_EXCEPTION, message != nullptr ? message : "a host task failed");
   return ACL_SUCCESS;
 }
 

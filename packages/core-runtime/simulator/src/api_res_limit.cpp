@@ -1,4 +1,5 @@
-// C entry points: the cores a device's or a stream's kernels may use.
+// C entry points: the cores a device's or a stream's kernels may use, and how
+// long a kernel may run.
 #include "acl/acl_rt_newer.h"
 #include "api_support.h"
 #include "core_limits.h"
@@ -118,6 +119,19 @@ aclError aclrtResetStreamResLimit(aclrtStream stream) {
       return error;
     }
     target->coreLimits().reset({});
+    return ACL_SUCCESS;
+  });
+}
+
+aclError aclrtSetOpExecuteTimeOutV2(uint64_t timeout, uint64_t* actualTimeout) {
+  return guarded("aclrtSetOpExecuteTimeOutV2", [&]() -> aclError {
+    if (actualTimeout == nullptr) return fail(ACL_ERROR_INVALID_PARAM, "aclrtSetOpExecuteTimeOutV2: actualTimeout is null");
+    Session* session = nullptr;
+    if (aclError error = requireSession("aclrtSetOpExecuteTimeOutV2", session); error != ACL_SUCCESS) return error;
+    session->setOpExecuteTimeoutUs(timeout);
+    // The simulator times kernels to the microsecond; 0 is "never", which
+    // CANN reports as the largest value.
+    *actualTimeout = timeout == 0 ? UINT64_MAX : timeout;
     return ACL_SUCCESS;
   });
 }

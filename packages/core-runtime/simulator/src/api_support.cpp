@@ -105,9 +105,9 @@ aclError resolveEvent(const char* api, Session& session, aclrtEvent handle, std:
   return ACL_SUCCESS;
 }
 
-aclError reportTaskFailure(const std::optional<std::string>& failure) {
+aclError reportTaskFailure(const std::optional<TaskFailure>& failure) {
   if (!failure) return ACL_SUCCESS;
-  return fail(ACL_ERROR_RT_AICORE_EXCEPTION, "%s", failure->c_str());
+  return fail(failure->error, "%s", failure->message.c_str());
 }
 
 }  // namespace npu_sim

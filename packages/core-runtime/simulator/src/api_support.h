@@ -81,6 +81,6 @@ aclError resolveEvent(const char* api, Session& session, aclrtEvent handle, std:
 // What a synchronization returns for a task failure it covers (see
 // task_failures.h): ACL_ERROR_RT_AICORE_EXCEPTION with the failure's message
 // as the recent error, or ACL_SUCCESS when there is none.
-aclError reportTaskFailure(const std::optional<std::string>& failure);
+aclError reportTaskFailure(const std::optional<TaskFailure>& failure);
 
 }  // namespace npu_sim

@@ -38,9 +38,9 @@ class EventRecord {
   void waitUntilReached() const noexcept { reached_.waitFor(1); }
   // When the stream reached the record; valid once reached().
   int64_t timestampNs() const noexcept { return timestamp_ns_; }
-  // The message of a failure before the record that nothing reported yet;
-  // reporting it clears it on the stream. Call once reached().
-  std::optional<std::string> takeFailureBefore() const { return failures_->takeIf(failure_id_); }
+  // A failure before the record that nothing reported yet; reporting it
+  // clears it on the stream. Call once reached().
+  std::optional<TaskFailure> takeFailureBefore() const { return failures_->takeIf(failure_id_); }
 
  private:
   const std::shared_ptr<TaskFailures> failures_;

@@ -45,11 +45,15 @@ void Session::synchronizeDevice(const Device& device) const {
   for (const auto& stream : streamsToSynchronize(device)) stream->synchronize();
 }
 
-std::optional<std::string> Session::takeTaskFailures(const Device& device) const {
-  std::optional<std::string> joined;
+std::optional<TaskFailure> Session::takeTaskFailures(const Device& device) const {
+  std::optional<TaskFailure> joined;
   for (const auto& stream : streamsToSynchronize(device)) {
-    if (std::optional<std::string> failure = stream->failures().take()) {
-      joined = joined ? *joined + "; " + *failure : std::move(*failure);
+    if (std::optional<TaskFailure> failure = stream->failures().take()) {
+      if (joined) {
+        joined->message += "; " + failure->message;
+      } else {
+        joined = std::move(failure);
+      }
     }
   }
   return joined;

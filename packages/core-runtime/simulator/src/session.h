@@ -1,6 +1,7 @@
 // Everything that exists between aclInit and aclFinalize.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -49,6 +50,12 @@ class Session {
   std::vector<std::shared_ptr<ModelRI>> activeCaptures(int32_t device = -1) const;
   ReportHub& reports() noexcept { return reports_; }
   PinnedHostMemory& pinnedHostMemory() noexcept { return pinned_host_memory_; }
+  // The op execute timeout in microseconds for kernels launched from now on
+  // (aclrtSetOpExecuteTimeOutV2); 0: they never time out.
+  uint64_t opExecuteTimeoutUs() const noexcept { return op_execute_timeout_us_.load(std::memory_order_relaxed); }
+  void setOpExecuteTimeoutUs(uint64_t timeout_us) noexcept {
+    op_execute_timeout_us_.store(timeout_us, std::memory_order_relaxed);
+  }
 
   // The device allocation containing the byte at `ptr`, on any device.
   std::optional<DeviceBlock> findDeviceMemory(const void* ptr) const;
@@ -57,8 +64,9 @@ class Session {
   // stream, which cannot wait for itself.
   void synchronizeDevice(const Device& device) const;
   // The unreported task failures of `device`'s streams (as synchronizeDevice
-  // chooses them), now reported: their messages joined, or nothing.
-  std::optional<std::string> takeTaskFailures(const Device& device) const;
+  // chooses them), now reported: the first one's error with every message
+  // joined, or nothing.
+  std::optional<TaskFailure> takeTaskFailures(const Device& device) const;
 
  private:
   // `device`'s streams, except the calling worker's own, which cannot wait
@@ -68,6 +76,7 @@ class Session {
   const SimConfig config_;
   const uint64_t generation_;
   PinnedHostMemory pinned_host_memory_;
+  std::atomic<uint64_t> op_execute_timeout_us_{0};
   HostMemoryBudget host_budget_{config_.host_memory_limit_bytes};  // before the devices that share it
   std::vector<std::unique_ptr<Device>> devices_;
   ReportHub reports_;

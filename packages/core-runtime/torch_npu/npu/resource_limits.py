@@ -1,10 +1,12 @@
-"""torch.npu.set_device_limit and set_stream_limit: how many cube and vector cores kernels may use.
+"""torch.npu.set_device_limit and set_stream_limit: how many cube and vector cores kernels may use;
+set_op_timeout_ms: how long a kernel may run.
 
 Over CANN's aclrtSetDeviceResLimit / aclrtSetStreamResLimit family, with the reference's API: a
 device's limit may be set once per process; a stream's limit overrides its device's for the
 kernels launched on it, and a stream without one reports its device's. The simulator keeps, checks
 and reports the limits as CANN does; its kernels run on host threads, whose speed a limit does not
-change.
+change. The op timeout goes through aclrtSetOpExecuteTimeOutV2; the simulator fails the stream of
+a kernel that ran past it, as the device does.
 """
 
 from typing import Dict
@@ -14,7 +16,14 @@ import torch_npu._C as _C
 
 from ._lazy import _lazy_init
 
-__all__ = ["set_device_limit", "get_device_limit", "set_stream_limit", "reset_stream_limit", "get_stream_limit"]
+__all__ = [
+    "set_device_limit",
+    "get_device_limit",
+    "set_stream_limit",
+    "reset_stream_limit",
+    "get_stream_limit",
+    "set_op_timeout_ms",
+]
 
 _CUBE_CORE, _VECTOR_CORE = 0, 1  # aclrtDevResLimitType
 _UNCHANGED = -1
@@ -93,3 +102,37 @@ def get_stream_limit(stream: torch.Stream) -> Dict[str, int]:
         "cube_core_num": _C._npu_get_stream_res_limit(**_stream_key(stream), type=_CUBE_CORE),
         "vector_core_num": _C._npu_get_stream_res_limit(**_stream_key(stream), type=_VECTOR_CORE),
     }
+
+
+_UINT32_MAX = 2**32 - 1
+
+
+def _set_op_timeout_ms(timeout: int) -> None:
+    # The reference takes the value as a C uint32, with CPython's messages.
+    if timeout < 0:
+        raise OverflowError("can't convert negative value to unsigned int")
+    if timeout > _UINT32_MAX:
+        raise OverflowError("Overflow when unpacking long")
+    _lazy_init()
+    _C._npu_set_op_timeout_ms(timeout)
+
+
+# An operator, as the reference's, so that torch.compile keeps the call in its graph (it has a side
+# effect and no outputs) instead of breaking the graph at it. It takes no tensor, so the dispatcher
+# reaches it through BackendSelect.
+_library = torch.library.Library("npu", "FRAGMENT")
+_library.define("set_op_timeout_ms(int timeout) -> ()")
+_library.impl("set_op_timeout_ms", _set_op_timeout_ms, "BackendSelect")
+torch.library.register_fake("npu::set_op_timeout_ms")(lambda timeout: None)
+torch.fx.node.has_side_effect(torch.ops.npu.set_op_timeout_ms.default)
+
+
+def set_op_timeout_ms(timeout: int) -> None:
+    """Kernels launched from now on fail their stream when they run longer than ``timeout`` ms.
+
+    The failure surfaces at the next synchronization covering the kernel, as an error carrying
+    ACL_ERROR_RT_AICORE_TIMEOUT (507014). ``0`` selects the longest timeout the device allows (on
+    the simulator: none).
+    """
+    torch.ops.npu.set_op_timeout_ms(timeout)
+
