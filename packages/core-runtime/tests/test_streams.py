@@ -1,9 +1,12 @@
 """Streams and events: ordering and cross-stream waits under real concurrency."""
 
+import ctypes
+import pathlib
 import threading
 
 import pytest
 import torch
+import torch_npu
 
 BIG = 8 * 1024 * 1024  # 32 MiB of float32: long enough that a missing wait shows
 
@@ -144,3 +147,45 @@ def test_a_stream_waits_for_an_event_of_another_device():
     ready.wait(consumer)
     assert torch.npu.current_device() == 0
     assert torch.equal(on_device_one.to("npu:0").cpu(), host)
+
+
+@pytest.fixture
+def runtime_stream():
+    """A stream that the runtime library created directly, as another library would; destroyed after."""
+    runtime = ctypes.CDLL(str(pathlib.Path(torch_npu.__file__).parent / "lib" / "libascendcl_sim.so"))
+    torch.npu.synchronize()  # the device is current on this thread, as aclrtCreateStream needs
+    handle = ctypes.c_void_p()
+    assert runtime.aclrtCreateStream(ctypes.byref(handle)) == 0
+    yield handle.value
+    assert runtime.aclrtDestroyStream(handle) == 0
+
+
+def test_an_external_stream_works_as_any_stream(runtime_stream):
+    external = torch.npu.ExternalStream(runtime_stream)
+    assert external.npu_stream == runtime_stream
+    assert external.device_index == torch.npu.current_device()
+    assert external == torch.npu.ExternalStream(runtime_stream, device="npu:0")
+    assert external != torch.npu.current_stream()
+    data = torch.randn(BIG).npu()
+    torch.npu.current_stream().synchronize()
+    with torch.npu.stream(external):
+        assert torch.npu.current_stream() == external
+        doubled = data * 2
+    done = torch.npu.Event()
+    done.record(external)
+    torch.npu.current_stream().wait_event(done)
+    summed = doubled + data
+    external.synchronize()
+    assert external.query()
+    torch.testing.assert_close(summed.cpu(), data.cpu() * 3)
+
+
+def test_external_stream_handles_that_are_no_stream():
+    with pytest.raises(RuntimeError, match="needs a stream handle, got null"):
+        torch.npu.ExternalStream(0)
+    with pytest.raises(RuntimeError, match="is not a stream handle"):
+        torch.npu.ExternalStream(0x1001)
+    not_a_stream = torch.npu.ExternalStream(0x1000)
+    with pytest.raises(RuntimeError, match="is not a live stream"):
+        with torch.npu.stream(not_a_stream):
+            torch.ones(4, device="npu").add_(1)

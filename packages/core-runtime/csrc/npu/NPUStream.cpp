@@ -192,6 +192,8 @@ void setCurrentNPUStream(NPUStream stream) {
 
 NPUStream getStreamFromExternal(aclrtStream stream, c10::DeviceIndex device) {
   TORCH_CHECK(stream != nullptr, "getStreamFromExternal needs a stream handle, got null");
+  TORCH_CHECK((reinterpret_cast<uintptr_t>(stream) & 1) == 0, "getStreamFromExternal: ", stream,
+              " is not a stream handle (stream handles are aligned)");
   check_device_index(device);
   return wrap(device, static_cast<c10::StreamId>(reinterpret_cast<intptr_t>(stream)) | 1);
 }

@@ -11,6 +11,7 @@ __all__ = [
     "Stream",
     "Event",
     "ExternalEvent",
+    "ExternalStream",
     "SyncLaunchStream",
     "StreamContext",
     "stream",
@@ -72,6 +73,20 @@ class SyncLaunchStream(Stream):
         recorded = super().record_event(event)
         self.synchronize()
         return recorded
+
+
+class ExternalStream(Stream):
+    """A stream that another library created (an ``aclrtStream`` handle as an integer).
+
+    It works as any NPU stream: operators run on it under ``torch.npu.stream``, and it
+    synchronizes, records and waits for events. Its owner keeps it alive while it is in use and
+    destroys it; ``device`` is the device it was created on (default: the current one).
+    """
+
+    def __new__(cls, stream_ptr: int, device: Any = None, **kwargs: Any) -> "ExternalStream":
+        _lazy_init()
+        stream_id, device_index, device_type = _C._npu_getStreamFromExternal(stream_ptr, _device_index(device))
+        return super().__new__(cls, stream_id=stream_id, device_index=device_index, device_type=device_type)
 
 
 def _wrap(triple: "tuple[int, int, int]") -> Stream:
