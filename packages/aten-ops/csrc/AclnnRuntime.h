@@ -11,6 +11,7 @@
 
 #include "aclnn/acl_meta.h"
 #include "acl/acl_rt.h"
+#include "npu/NPUDeterministic.h"
 
 namespace torch_npu::ops::aclnn {
 
@@ -62,9 +63,10 @@ void checkStatus(aclnnStatus status, const char* op, const char* phase);
 void launchOnCurrentStream(const char* op, uint64_t workspace_size, aclOpExecutor* executor, LaunchFunction launch);
 
 // Phase one (`get_workspace_size` sizes the workspace and builds the
-// executor), then phase two.
+// executor, choosing the kernel by CANN's options), then phase two.
 template <class GetWorkspaceSize>
 void runTwoPhase(const char* op, GetWorkspaceSize&& get_workspace_size, LaunchFunction launch) {
+  npu::applyDeterministicOption();
   uint64_t workspace_size = 0;
   aclOpExecutor* executor = nullptr;
   checkStatus(get_workspace_size(&workspace_size, &executor), op, "GetWorkspaceSize");

@@ -50,7 +50,6 @@ NOT_YET = {
     "empty_virt_addr_cache", "stop_device", "restart_device", "check_uce_in_memory", "stress_detect",
     "graph_task_group_begin", "graph_task_group_end", "graph_task_update_begin", "graph_task_update_end",
     "ipc_collect", "obfuscation_initialize", "obfuscation_finalize", "obfuscation_calculate",
-    "set_deterministic_level",
     "use_compatible_impl", "are_compatible_impl_enabled", "NpuGraphOpHandler", "register_npu_graph_handler",
     "super_kernel_scope_begin", "super_kernel_scope_end", "npurt",
 }  # fmt: skip

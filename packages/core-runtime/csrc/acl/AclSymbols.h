@@ -13,6 +13,10 @@
   X(const char*, aclGetRecentErrMsg, (), ())                                                             \
   X(aclError, aclsysGetCANNVersion, (aclCANNPackageName name, aclCANNPackageVersion * version),          \
     (name, version))                                                                                     \
+  X(aclError, aclrtCtxGetSysParamOpt, (aclSysParamOpt opt, int64_t * value), (opt, value))               \
+  X(aclError, aclrtCtxSetSysParamOpt, (aclSysParamOpt opt, int64_t value), (opt, value))                 \
+  X(aclError, aclrtGetSysParamOpt, (aclSysParamOpt opt, int64_t * value), (opt, value))                  \
+  X(aclError, aclrtSetSysParamOpt, (aclSysParamOpt opt, int64_t value), (opt, value))                    \
   X(aclError, aclrtSetDevice, (int32_t deviceId), (deviceId))                                            \
   X(aclError, aclrtGetDevice, (int32_t * deviceId), (deviceId))                                          \
   X(aclError, aclrtResetDevice, (int32_t deviceId), (deviceId))                                          \

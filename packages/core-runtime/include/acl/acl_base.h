@@ -71,6 +71,12 @@ typedef struct aclCANNPackageVersion {
   char reserved[ACL_PKG_VERSION_MAX_SIZE];
 } aclCANNPackageVersion;
 
+// System options of the runtime (aclrt[Ctx]SetSysParamOpt).
+typedef enum {
+  ACL_OPT_DETERMINISTIC = 0,
+  ACL_OPT_ENABLE_DEBUG_KERNEL = 1
+} aclSysParamOpt;
+
 typedef enum aclDataType {
   ACL_DT_UNDEFINED = -1,
   ACL_FLOAT = 0,

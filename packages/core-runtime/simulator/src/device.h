@@ -9,6 +9,7 @@
 #include "core_limits.h"
 #include "memory_arena.h"
 #include "stream.h"
+#include "sys_params.h"
 
 namespace npu_sim {
 
@@ -29,6 +30,8 @@ class Device {
   const BusyTracker& busy() const noexcept { return busy_; }
   // The cores its kernels may use; all of them until aclrtSetDeviceResLimit.
   CoreLimits& coreLimits() noexcept { return core_limits_; }
+  // Its context's system options (aclrtCtxSetSysParamOpt).
+  SysParams& contextParams() noexcept { return context_params_; }
 
   // The stream a null aclrtStream means; its worker starts on first use.
   std::shared_ptr<Stream> defaultStream();
@@ -42,6 +45,7 @@ class Device {
   MemoryArena memory_;
   BusyTracker busy_;
   CoreLimits core_limits_{kDeviceCores};
+  SysParams context_params_;
   mutable std::mutex default_stream_mutex_;
   // Declared after what its tasks use, so it drains before they go.
   std::shared_ptr<Stream> default_stream_;

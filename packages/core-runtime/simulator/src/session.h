@@ -17,6 +17,7 @@
 #include "pinned_host_memory.h"
 #include "report.h"
 #include "stream.h"
+#include "sys_params.h"
 
 namespace npu_sim {
 
@@ -50,6 +51,8 @@ class Session {
   std::vector<std::shared_ptr<ModelRI>> activeCaptures(int32_t device = -1) const;
   ReportHub& reports() noexcept { return reports_; }
   PinnedHostMemory& pinnedHostMemory() noexcept { return pinned_host_memory_; }
+  // The process's system options (aclrtSetSysParamOpt).
+  SysParams& processParams() noexcept { return process_params_; }
   // The op execute timeout in microseconds for kernels launched from now on
   // (aclrtSetOpExecuteTimeOutV2); 0: they never time out.
   uint64_t opExecuteTimeoutUs() const noexcept { return op_execute_timeout_us_.load(std::memory_order_relaxed); }
@@ -77,6 +80,7 @@ class Session {
   const uint64_t generation_;
   PinnedHostMemory pinned_host_memory_;
   std::atomic<uint64_t> op_execute_timeout_us_{0};
+  SysParams process_params_;
   HostMemoryBudget host_budget_{config_.host_memory_limit_bytes};  // before the devices that share it
   std::vector<std::unique_ptr<Device>> devices_;
   ReportHub reports_;
