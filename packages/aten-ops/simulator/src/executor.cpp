@@ -94,15 +94,11 @@ aclnnStatus launch(aclOpExecutor* executor, void* workspace, uint64_t workspace_
   owned->setDevice(device);
   const aclError error =
       npuSimLaunchReplayableHostTask(stream, &runExecutor, &releaseExecutor, owned.get(), NPU_SIM_ACTIVITY_KERNEL, op);
-  if (error == ACL_SUCCESS) {
+  if (npuSimLaunchEnqueued(error)) {
     owned.release();  // the task owns it now
-    return ACLNN_SUCCESS;
-  }
-  if (error == ACL_ERROR_RT_AICORE_EXCEPTION) {
-    // ASCEND_LAUNCH_BLOCKING: the task ran (the stream frees the executor)
-    // and failed; the recent error already names the operator and the cause.
-    owned.release();
-    return ACLNN_ERR_RUNTIME_ERROR;
+    // Else ASCEND_LAUNCH_BLOCKING: the task ran and failed; the recent error
+    // already names the operator and the cause.
+    return error == ACL_SUCCESS ? ACLNN_SUCCESS : ACLNN_ERR_RUNTIME_ERROR;
   }
   return reportError(ACLNN_ERR_RUNTIME_ERROR, "%s: %s", op, aclGetRecentErrMsg());
 }

@@ -78,9 +78,12 @@ void launchHostKernel(HostKernelEntry entry, std::shared_ptr<const std::string> 
                       HostKernelArguments arguments, const NPUStream& stream) {
   const SimulatorKernelApi& api = requireSimulatorKernelApi();
   auto kernel = std::make_unique<PendingKernel>(PendingKernel{entry, std::move(kernel_name), std::move(arguments)});
-  // The task owns the kernel once the launch succeeded (it runs, or ran, exactly then).
+  // The task owns the kernel once the launch enqueued it (npuSimLaunchEnqueued:
+  // success, or under ASCEND_LAUNCH_BLOCKING a task failure the launch reports).
   const aclError error = api.launch_host_task(stream.stream(), &runPendingKernel, kernel.get());
-  if (error == ACL_SUCCESS || error == ACL_ERROR_RT_AICORE_EXCEPTION) kernel.release();
+  const bool enqueued =
+      error == ACL_SUCCESS || error == ACL_ERROR_RT_AICORE_EXCEPTION || error == ACL_ERROR_RT_AICORE_TIMEOUT;
+  if (enqueued) kernel.release();
   NPU_CHECK(error);
 }
 

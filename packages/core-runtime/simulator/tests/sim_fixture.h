@@ -119,7 +119,7 @@ inline aclError launch(aclrtStream stream, std::function<void()> fn) {
       },
       owned.get());
   // The task owns `fn` once it is called (see npuSimLaunchHostTask).
-  if (error == ACL_SUCCESS || error == ACL_ERROR_RT_AICORE_EXCEPTION) owned.release();
+  if (npuSimLaunchEnqueued(error)) owned.release();
   return error;
 }
 

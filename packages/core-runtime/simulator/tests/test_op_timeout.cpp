@@ -98,3 +98,14 @@ TEST_CASE(timeout_needs_somewhere_to_report_the_actual_one) {
   CHECK_ACL(launchSlowKernel(nullptr));
   CHECK_ACL(aclrtSynchronizeDevice());
 }
+
+TEST_CASE(launch_blocking_reports_the_timeout_at_the_launch) {
+  ScopedSimulator sim({{"ASCEND_LAUNCH_BLOCKING", "1"}}, 0);
+  setTimeout(kOneMillisecond, kOneMillisecond);
+  const aclError launched = launchSlowKernel(nullptr);
+  CHECK_EQ(launched, ACL_ERROR_RT_AICORE_TIMEOUT);
+  // The task was enqueued (and ran): the stream owned its argument.
+  CHECK(npuSimLaunchEnqueued(launched));
+  CHECK(recentErrorContains("aclnnSlow ran for "));
+  CHECK_ACL(aclrtSynchronizeDevice());
+}

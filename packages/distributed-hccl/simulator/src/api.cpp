@@ -94,7 +94,7 @@ HcclResult launch(const char* api, HcclComm handle, aclrtStream stream, uint64_t
   auto task = std::make_unique<Task>(Task{std::move(comm), std::move(body)});
   const aclError error =
       npuSimLaunchSizedHostTask(stream, &runTask, task.get(), NPU_SIM_ACTIVITY_COLLECTIVE, api, bytes);
-  if (error == ACL_SUCCESS || error == ACL_ERROR_RT_AICORE_EXCEPTION) {
+  if (npuSimLaunchEnqueued(error)) {
     task.release();  // runTask owns it now
     return error == ACL_SUCCESS ? HCCL_SUCCESS : HCCL_E_RUNTIME;
   }

@@ -19,14 +19,20 @@ extern "C" {
 // synchronize the stream it runs on, and must not throw; it reports failure
 // with npuSimFailCurrentTask.
 //
-// `fn(arg)` is called exactly when the result is ACL_SUCCESS or
-// ACL_ERROR_RT_AICORE_EXCEPTION. The latter happens only under
-// ASCEND_LAUNCH_BLOCKING, where the launch waits for the task and so reports
-// its failure (or an earlier unreported one of the stream) like a
-// synchronization would. `fn` may consume `arg`, so the task cannot be
+// `fn(arg)` is called exactly when npuSimLaunchEnqueued(result): the result
+// is ACL_SUCCESS, or a task failure (ACL_ERROR_RT_AICORE_EXCEPTION,
+// ACL_ERROR_RT_AICORE_TIMEOUT) under ASCEND_LAUNCH_BLOCKING, where the launch
+// waits for the task and so reports its failure (or an earlier unreported one
+// of the stream) like a synchronization would. `fn` may consume `arg`, so the task cannot be
 // replayed: on a capturing stream the launch fails with
 // ACL_ERROR_RT_FEATURE_NOT_SUPPORT (see npuSimLaunchReplayableHostTask).
 ACL_FUNC_VISIBILITY aclError npuSimLaunchHostTask(aclrtStream stream, void (*fn)(void*), void* arg);
+
+// Whether a host task launch that returned `result` enqueued the task, which
+// then owns its argument.
+static inline int npuSimLaunchEnqueued(aclError result) {
+  return result == ACL_SUCCESS || result == ACL_ERROR_RT_AICORE_EXCEPTION || result == ACL_ERROR_RT_AICORE_TIMEOUT;
+}
 
 // Called from inside a host task: the task failed, like a kernel raising a
 // device exception. The stream goes on with its next task; the failure is

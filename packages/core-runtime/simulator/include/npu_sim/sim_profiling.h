@@ -69,8 +69,8 @@ ACL_FUNC_VISIBILITY aclError npuSimLaunchSizedHostTask(aclrtStream stream, void 
 
 // npuSimLaunchLabeledHostTask for a task that may run more than once: how
 // the simulated operator library launches its kernels. `fn(arg)` must leave
-// `arg` as it found it. Once the launch succeeds (or returns
-// ACL_ERROR_RT_AICORE_EXCEPTION) the stream owns `arg` and calls
+// `arg` as it found it. Once the launch enqueued the task
+// (npuSimLaunchEnqueued, npu_sim/sim_extensions.h) the stream owns `arg` and calls
 // `release(arg)` when the task can run no more: after it ran, or, when a
 // capturing stream recorded it (aclmdlRICaptureBegin), once the model that
 // holds it is destroyed, having run `fn(arg)` at each execution. Otherwise
