@@ -108,6 +108,11 @@ class Gate {
   std::atomic<uint32_t> open_{0};
 };
 
+// Whether the calling thread's recent error message (aclGetRecentErrMsg) contains `text`.
+inline bool recentErrorContains(const std::string& text) {
+  return std::string(aclGetRecentErrMsg()).find(text) != std::string::npos;
+}
+
 // Enqueues `fn` on `stream` as a simulated kernel.
 inline aclError launch(aclrtStream stream, std::function<void()> fn) {
   auto owned = std::make_unique<std::function<void()>>(std::move(fn));

@@ -30,10 +30,6 @@ void setTimeout(uint64_t timeout_us, uint64_t expected_actual_us) {
   CHECK_EQ(actual, expected_actual_us);
 }
 
-bool recentErrorContains(const std::string& text) {
-  return std::string(aclGetRecentErrMsg()).find(text) != std::string::npos;
-}
-
 }  // namespace
 
 TEST_CASE(kernel_past_the_timeout_fails_its_stream_once) {

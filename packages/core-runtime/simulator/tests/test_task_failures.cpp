@@ -12,10 +12,6 @@ aclError launchFailing(aclrtStream stream, std::string message) {
   return launch(stream, [message] { npuSimFailCurrentTask(message.c_str()); });
 }
 
-bool recentErrorContains(const std::string& text) {
-  return std::string(aclGetRecentErrMsg()).find(text) != std::string::npos;
-}
-
 }  // namespace
 
 TEST_CASE(failure_surfaces_once_at_the_next_stream_synchronize) {
