@@ -135,4 +135,3 @@ def set_op_timeout_ms(timeout: int) -> None:
     the simulator: none).
     """
     torch.ops.npu.set_op_timeout_ms(timeout)
-
