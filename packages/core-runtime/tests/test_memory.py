@@ -590,23 +590,6 @@ except ValueError as error:
     assert "raised again" in result.stdout
 
 
-def test_expandable_segments_warns_and_is_ignored():
-    result = run_python(
-        """
-import warnings, torch
-with warnings.catch_warnings(record=True) as caught:
-    warnings.simplefilter("always")
-    x = torch.ones(16, device="npu")
-print("sum", x.sum().item())
-print("warned", any("expandable_segments is not supported" in str(w.message) for w in caught))
-""",
-        env={"PYTORCH_NPU_ALLOC_CONF": "expandable_segments:True"},
-    )
-    assert result.returncode == 0, result.stderr
-    assert "sum 16.0" in result.stdout
-    assert "warned True" in result.stdout or "expandable_segments is not supported" in result.stderr
-
-
 def test_garbage_collection_releases_oldest_cached_segments():
     result = run_json(
         """

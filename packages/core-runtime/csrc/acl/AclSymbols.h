@@ -40,6 +40,17 @@
   X(aclError, aclrtMallocHost, (void** hostPtr, size_t size), (hostPtr, size))                           \
   X(aclError, aclrtFreeHost, (void* hostPtr), (hostPtr))                                                 \
   X(aclError, aclrtGetMemInfo, (aclrtMemAttr attr, size_t * free, size_t * total), (attr, free, total))  \
+  X(aclError, aclrtReserveMemAddress,                                                                    \
+    (void** virPtr, size_t size, size_t alignment, void* expectPtr, uint64_t flags),                     \
+    (virPtr, size, alignment, expectPtr, flags))                                                         \
+  X(aclError, aclrtReleaseMemAddress, (void* virPtr), (virPtr))                                          \
+  X(aclError, aclrtMallocPhysical,                                                                       \
+    (aclrtDrvMemHandle * handle, size_t size, const aclrtPhysicalMemProp* prop, uint64_t flags),         \
+    (handle, size, prop, flags))                                                                         \
+  X(aclError, aclrtFreePhysical, (aclrtDrvMemHandle handle), (handle))                                   \
+  X(aclError, aclrtMapMem, (void* virPtr, size_t size, size_t offset, aclrtDrvMemHandle handle, uint64_t flags), \
+    (virPtr, size, offset, handle, flags))                                                               \
+  X(aclError, aclrtUnmapMem, (void* virPtr), (virPtr))                                                   \
   X(aclError, aclrtMemcpy, (void* dst, size_t destMax, const void* src, size_t count, aclrtMemcpyKind kind), \
     (dst, destMax, src, count, kind))                                                                    \
   X(aclError, aclrtMemcpyAsync,                                                                          \

@@ -215,12 +215,7 @@ void NPUAllocatorConfig::parseRoundupPower2DivisionsList(const std::string& list
 void NPUAllocatorConfig::parseExpandableSegments(const std::string& value) {
   TORCH_CHECK_VALUE(value == "True" || value == "False", kConfEnv,
                     ": expandable_segments expects 'True' or 'False', got '", value, "'");
-  expandable_segments_requested_ = value == "True";
-  if (expandable_segments_requested_) {
-    TORCH_WARN(kConfEnv,
-               ": expandable_segments is not supported by the NPU caching allocator yet; "
-               "the option is ignored and ordinary segments are used.");
-  }
+  expandable_segments_ = value == "True";
 }
 
 }  // namespace torch_npu::npu::NPUCachingAllocator

@@ -9,7 +9,8 @@
 //   roundup_power2_divisions:N      round request sizes up to one of N
 //                                   divisions of a power-of-two interval;
 //                                   or per-size: [256:1,512:2,>:4] (MiB keys)
-//   expandable_segments:True|False  not supported yet: True warns, is ignored
+//   expandable_segments:True|False  grow each stream's pool in one reservation of
+//                                   address space, mapping pages as needed
 //   backend:native                  the only backend there is
 // PYTORCH_NO_NPU_MEMORY_CACHING=1 turns caching off: every free goes straight
 // back to the device.
@@ -49,7 +50,7 @@ class NPUAllocatorConfig {
   const std::array<size_t, kRoundupIntervals>& roundup_power2_divisions_table() const {
     return roundup_power2_divisions_;
   }
-  bool expandable_segments_requested() const { return expandable_segments_requested_; }
+  bool expandable_segments() const { return expandable_segments_; }
   // False under PYTORCH_NO_NPU_MEMORY_CACHING.
   bool caching_enabled() const { return caching_enabled_; }
   // The string the settings were parsed from.
@@ -68,7 +69,7 @@ class NPUAllocatorConfig {
   size_t max_split_size_ = kNoMaxSplit;
   double garbage_collection_threshold_ = 0.0;
   std::array<size_t, kRoundupIntervals> roundup_power2_divisions_{};
-  bool expandable_segments_requested_ = false;
+  bool expandable_segments_ = false;
   bool caching_enabled_ = true;
   std::string source_;
 };

@@ -21,6 +21,13 @@
 //   share a pool (graph_pool_handle, NPUGraph::pool). torch.npu.MemPool is
 //   the same kind of pool, which use_mem_pool routes one thread's allocations
 //   into.
+// - Expandable segments (expandable_segments:True): instead of aclrtMalloc
+//   segments, each pool has one segment per stream, a reservation of address
+//   space larger than the device (NPUExpandableSegment.h). Its free ranges
+//   without pages are blocks too, kept apart (BlockPool::unmapped); a request
+//   the cached blocks cannot serve maps pages at the start of such a range,
+//   right after any free block there, so the segment grows in place. Emptying
+//   the cache unmaps the whole free pages and releases segments left empty.
 #include "npu/NPUCachingAllocator.h"
 
 #include <algorithm>
@@ -45,6 +52,7 @@
 #include "acl/AclApi.h"
 #include "npu/NPUAllocatorConfig.h"
 #include "npu/NPUException.h"
+#include "npu/NPUExpandableSegment.h"
 #include "npu/NPUFunctions.h"
 #include "npu/NPUGuardImpl.h"
 #include "npu/NPUPluggableAllocator.h"
@@ -177,6 +185,10 @@ using BlockSet = std::set<Block*, BlockOrder>;
 struct BlockPool {
   BlockPool(bool small, PrivatePool* owner = nullptr) : is_small(small), owner_private_pool(owner) {}
   BlockSet blocks;
+  // Free ranges of expandable segments with no pages behind them.
+  BlockSet unmapped;
+  // Pages empty_virt_addr_cache unmapped, kept for the pool's next mappings.
+  std::vector<PhysicalPage> spare_pages;
   const bool is_small;
   // Null for the device's default pools.
   PrivatePool* const owner_private_pool;
@@ -223,6 +235,10 @@ struct Block {
   BlockPool* pool = nullptr;
   void* ptr = nullptr;
   bool allocated = false;
+  // The expandable segment the block lies in; null in an aclrtMalloc segment.
+  ExpandableSegment* expandable = nullptr;
+  // False for a free range of an expandable segment with no pages behind it.
+  bool mapped = true;
   // Neighbours inside the segment, in address order.
   Block* prev = nullptr;
   Block* next = nullptr;
@@ -285,6 +301,18 @@ class BlockStore {
   std::vector<Block*> recycled_;
 };
 
+// What becomes of the physical pages of free memory unmapped from an expandable segment.
+enum class PageDisposal {
+  Keep,  // the pool keeps them for its next mappings (empty_virt_addr_cache)
+  Free,  // they go back to the device (empty_cache)
+};
+
+// An expandable segment and its first block, which stays the first.
+struct ExpandableSegmentEntry {
+  std::unique_ptr<ExpandableSegment> memory;
+  Block* head;
+};
+
 // A freed block waiting for an event recorded on one of its extra streams.
 struct PendingFree {
   AclEvent event;  // recorded on a stream of `event_device`
@@ -295,7 +323,7 @@ struct PendingFree {
 class DeviceCachingAllocator {
  public:
   DeviceCachingAllocator(c10::DeviceIndex device, const NPUAllocatorConfig& config)
-      : device_(device), config_(config) {
+      : device_(device), config_(config), expandable_segments_(config.expandable_segments() && config.caching_enabled()) {
     // Unlimited (SIZE_MAX) reads as -1, as in torch.cuda.memory_stats().
     stats_.max_split_size = static_cast<int64_t>(config_.max_split_size());
   }
@@ -313,7 +341,8 @@ class DeviceCachingAllocator {
     BlockPool& pool = poolFor(size, stream);
     Block* block = config_.caching_enabled() ? takeCachedBlock(pool, stream, size) : nullptr;
     if (C10_UNLIKELY(block == nullptr)) {
-      block = allocateSegment(pool, stream, segmentSizeFor(size));
+      block = expandable_segments_ ? growExpandableSegment(pool, stream, size)
+                                   : allocateSegment(pool, stream, segmentSizeFor(size));
     }
     if (C10_UNLIKELY(block == nullptr)) {
       block = takeFromPoolsUsableOnOom(pool, stream, size);
@@ -434,6 +463,16 @@ class DeviceCachingAllocator {
     releaseCachedSegments();
   }
 
+  // Unmaps the free pages of every expandable segment but keeps them for
+  // later mappings (torch.npu.empty_virt_addr_cache).
+  void emptyVirtAddrCache() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    synchronizeAndFreeEvents();
+    for (BlockPool* pool : allBlockPools()) {
+      unmapFreePages(*pool, PageDisposal::Keep);
+    }
+  }
+
   void emptyPoolCache(c10::MempoolId_t pool_id) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto found = private_pools_.find(pool_id);
@@ -487,15 +526,22 @@ class DeviceCachingAllocator {
     stats_.oversize_segments.reset_peak();
   }
 
+  // An expandable segment appears as one segment per run of mapped blocks, as on CUDA.
   void appendSegments(std::vector<SegmentInfo>& segments) const {
     std::lock_guard<std::mutex> lock(mutex_);
     std::vector<const Block*> heads(segment_heads_.begin(), segment_heads_.end());
     std::sort(heads.begin(), heads.end(),
               [](const Block* lhs, const Block* rhs) { return lhs->address() < rhs->address(); });
     for (const Block* head : heads) {
-      segments.push_back(describeSegment(head));
+      for (const Block* block = head; block != nullptr; block = block->next) {
+        if (block->mapped && (block->prev == nullptr || !block->prev->mapped)) {
+          segments.push_back(describeMappedRun(block));
+        }
+      }
     }
   }
+
+
 
   std::pair<size_t, size_t> memoryInfo() const {
     const NPUGuard on_device(device_);
@@ -560,6 +606,16 @@ class DeviceCachingAllocator {
   }
 
   // ---- pools ----
+
+  // The default pools and those of every private pool.
+  std::vector<BlockPool*> allBlockPools() {
+    std::vector<BlockPool*> pools{&large_pool_, &small_pool_};
+    for (auto& [pool_id, pool] : private_pools_) {
+      pools.push_back(&pool->large_blocks);
+      pools.push_back(&pool->small_blocks);
+    }
+    return pools;
+  }
 
   BlockPool& poolFor(size_t size, aclrtStream stream) {
     const bool small = size <= kSmallSize;
@@ -634,9 +690,14 @@ class DeviceCachingAllocator {
     }
   }
 
+  // A free block's place in its pool: with the cached blocks, or with the unmapped ranges.
+  static BlockSet& poolSetOf(const Block* block) {
+    return block->mapped ? block->pool->blocks : block->pool->unmapped;
+  }
+
   void insertIntoPool(Block* block) {
     block->cached_since = ++clock_;
-    BlockSet& blocks = block->pool->blocks;
+    BlockSet& blocks = poolSetOf(block);
     if (block->pool_node.empty()) {
       blocks.insert(block);
     } else {
@@ -646,10 +707,14 @@ class DeviceCachingAllocator {
   }
 
   // The block's key (stream, size, address) must be unchanged since insertion.
-  void removeFromPool(Block* block) { block->pool_node = block->pool->blocks.extract(block); }
+  void removeFromPool(Block* block) { block->pool_node = poolSetOf(block).extract(block); }
 
-  // A neighbour can be merged only if it sits in the pool: not allocated and
-  // not waiting for other streams.
+  // A neighbour can be merged only if it sits in the pool (not allocated and
+  // not waiting for other streams) and has pages behind it exactly if `block` has.
+  static bool isMergeable(const Block* neighbour, const Block* block) {
+    return isCachedFree(neighbour) && neighbour->mapped == block->mapped;
+  }
+
   static bool isCachedFree(const Block* block) {
     return block != nullptr && !block->allocated && block->event_count == 0 && block->stream_uses.empty();
   }
@@ -706,10 +771,20 @@ class DeviceCachingAllocator {
   // Keeps the first `size` bytes in `block` (so a segment's first block never
   // changes) and caches the rest as a new block.
   Block* splitOff(Block* block, size_t size) {
+    Block* remainder = splitBlock(block, size);
+    insertIntoPool(remainder);
+    return remainder;
+  }
+
+  // Keeps the first `size` bytes in `block` and returns the rest as a new
+  // block of the same kind, in no pool.
+  Block* splitBlock(Block* block, size_t size) {
     Block* remainder = blocks_.acquire();
     remainder->device = device_;
     remainder->stream = block->stream;
     remainder->pool = block->pool;
+    remainder->expandable = block->expandable;
+    remainder->mapped = block->mapped;
     remainder->ptr = static_cast<char*>(block->ptr) + size;
     remainder->size = block->size - size;
     remainder->prev = block;
@@ -719,7 +794,6 @@ class DeviceCachingAllocator {
     }
     block->next = remainder;
     block->size = size;
-    insertIntoPool(remainder);
     return remainder;
   }
 
@@ -727,11 +801,25 @@ class DeviceCachingAllocator {
   // caching, returns its segment to the device instead.
   void cacheBlock(Block* block) {
     const bool small = block->pool->is_small;
-    const size_t active_size = block->size;
+    decreaseStat(stats_.active, small, 1);
+    decreaseStat(stats_.active_bytes, small, block->size);
+    block = mergeFreeNeighbours(block);
+    if (config_.caching_enabled()) {
+      insertIntoPool(block);
+    } else {
+      releaseSegment(block);
+    }
+  }
+
+  // Merges `block`, which is in no pool, with the neighbours it can merge
+  // with, and returns the merged block (in no pool). A block with pages that
+  // is part of a split segment counts as an inactive split block.
+  Block* mergeFreeNeighbours(Block* block) {
+    const bool counts_as_inactive = block->mapped;
     int64_t inactive_split_blocks_delta = 0;
     int64_t inactive_split_bytes_delta = 0;
 
-    if (isCachedFree(block->next)) {
+    if (isMergeable(block->next, block)) {
       Block* next = block->next;
       removeFromPool(next);
       inactive_split_blocks_delta -= 1;
@@ -743,7 +831,7 @@ class DeviceCachingAllocator {
       }
       blocks_.recycle(next);
     }
-    if (isCachedFree(block->prev)) {
+    if (isMergeable(block->prev, block)) {
       // Merge into the lower neighbour, so the segment's first block survives.
       Block* prev = block->prev;
       removeFromPool(prev);
@@ -761,16 +849,12 @@ class DeviceCachingAllocator {
       inactive_split_blocks_delta += 1;
       inactive_split_bytes_delta += static_cast<int64_t>(block->size);
     }
-    adjustStat(stats_.inactive_split, small, inactive_split_blocks_delta);
-    adjustStat(stats_.inactive_split_bytes, small, inactive_split_bytes_delta);
-    decreaseStat(stats_.active, small, 1);
-    decreaseStat(stats_.active_bytes, small, active_size);
-
-    if (config_.caching_enabled()) {
-      insertIntoPool(block);
-    } else {
-      releaseSegment(block);
+    if (counts_as_inactive) {
+      const bool small = block->pool->is_small;
+      adjustStat(stats_.inactive_split, small, inactive_split_blocks_delta);
+      adjustStat(stats_.inactive_split_bytes, small, inactive_split_bytes_delta);
     }
+    return block;
   }
 
   // ---- device memory ----
@@ -810,6 +894,181 @@ class DeviceCachingAllocator {
       stats_.oversize_segments.increase(1);
     }
     return segment;
+  }
+
+  // ---- expandable segments ----
+
+  // A block of at least `size` bytes for `stream` from `pool`, made of the
+  // free memory at the start of an unmapped range of the stream's expandable
+  // segment and of pages newly mapped there; null when the device (or the
+  // memory fraction) has no room for them.
+  Block* growExpandableSegment(BlockPool& pool, aclrtStream stream, size_t size) {
+    if (C10_UNLIKELY(!allocation_scopes_.empty())) {
+      checkNewSegmentPermitted(pool);
+    }
+    if (config_.garbage_collection_threshold() > 0.0) {
+      collectGarbage();
+    }
+    Block* block = tryMapPages(pool, stream, size);
+    if (block == nullptr) {
+      // Free pages elsewhere may be what is in the way: unmap them and retry.
+      stats_.num_alloc_retries += 1;
+      releaseCachedSegments();
+      block = tryMapPages(pool, stream, size);
+    }
+    return block;
+  }
+
+  Block* tryMapPages(BlockPool& pool, aclrtStream stream, size_t size) {
+    runtime_oom_message_.clear();
+    Block* head = expandableSegmentHead(pool, stream);
+    ExpandableSegment& segment = *head->expandable;
+    // The first unmapped range that, with the free memory just before it, fits.
+    Block* unmapped = nullptr;
+    size_t reused = 0;
+    for (auto it = pool.unmapped.lower_bound(BlockKey{stream, 0, 0});
+         it != pool.unmapped.end() && (*it)->stream == stream; ++it) {
+      Block* candidate = *it;
+      if (candidate->expandable != &segment) {
+        continue;
+      }
+      Block* before = candidate->prev;
+      const size_t free_before = isCachedFree(before) && before->mapped && before->size < size ? before->size : 0;
+      if (candidate->size + free_before >= size) {
+        unmapped = candidate;
+        reused = free_before;
+        break;
+      }
+    }
+    if (unmapped == nullptr) {
+      return nullptr;  // the reservation, larger than the device, is full
+    }
+    const size_t length = roundUp(size - reused, segment.pageSize());
+    if (fraction_set_ && reservedBytes() + length > allowedMemory()) {
+      return nullptr;
+    }
+    const size_t offset = static_cast<size_t>(static_cast<char*>(unmapped->ptr) - segment.base());
+    if (!segment.map(offset, length, pool.spare_pages, runtime_oom_message_)) {
+      return nullptr;
+    }
+    increaseStat(stats_.reserved_bytes, pool.is_small, length);
+    removeFromPool(unmapped);
+    if (length < unmapped->size) {
+      insertIntoPool(splitBlock(unmapped, length));
+    }
+    unmapped->mapped = true;
+    return mergeFreeNeighbours(unmapped);
+  }
+
+  // The first block of the stream's expandable segment of `pool`, which is
+  // reserved (as one unmapped range) on first need.
+  Block* expandableSegmentHead(BlockPool& pool, aclrtStream stream) {
+    const auto key = std::make_pair(&pool, stream);
+    if (auto found = expandable_segments_by_pool_.find(key); found != expandable_segments_by_pool_.end()) {
+      return found->second.head;
+    }
+    const size_t page_size = pool.is_small ? kSmallBuffer : kLargeBuffer;
+    // As the reference does: room for all of the device's memory and an eighth more.
+    const size_t reserved = roundUp(totalMemory() + totalMemory() / 8, page_size);
+    auto segment = std::make_unique<ExpandableSegment>(device_, page_size, reserved);
+    Block* head = blocks_.acquire();
+    head->device = device_;
+    head->stream = stream;
+    head->pool = &pool;
+    head->ptr = segment->base();
+    head->size = segment->size();
+    head->expandable = segment.get();
+    head->mapped = false;
+    insertIntoPool(head);
+    segment_heads_.insert(head);
+    if (PrivatePool* owner = pool.owner_private_pool) {
+      owner->segment_count += 1;
+    }
+    increaseStat(stats_.segment, pool.is_small, 1);
+    expandable_segments_by_pool_.emplace(key, ExpandableSegmentEntry{std::move(segment), head});
+    return head;
+  }
+
+  // Unmaps the whole pages of the pool's free expandable memory, which then
+  // go to the pool's spare pages or back to the device; segments left without
+  // pages are released.
+  void unmapFreePages(BlockPool& pool, PageDisposal disposal) {
+    std::vector<Block*> free_blocks;
+    for (Block* block : pool.blocks) {
+      if (block->expandable != nullptr) {
+        free_blocks.push_back(block);
+      }
+    }
+    bool synchronized = false;
+    for (Block* block : free_blocks) {
+      const ExpandableSegment& segment = *block->expandable;
+      const auto start = static_cast<size_t>(static_cast<char*>(block->ptr) - segment.base());
+      const size_t begin = roundUp(start, segment.pageSize());
+      const size_t end = (start + block->size) / segment.pageSize() * segment.pageSize();
+      if (begin >= end) {
+        continue;
+      }
+      if (!synchronized) {
+        // Work queued earlier may still use the pages (as with aclrtFree, which waits itself).
+        const NPUGuard on_device(device_);
+        NPU_CHECK(acl::aclrtSynchronizeDevice());
+        trace::report(trace::Kind::DeviceSynchronize, device_, nullptr, nullptr);
+        synchronized = true;
+      }
+      unmapPages(block, begin - start, end - begin, disposal == PageDisposal::Keep ? &pool.spare_pages : nullptr);
+    }
+    if (disposal == PageDisposal::Free) {
+      pool.spare_pages.clear();
+    }
+    releaseUnmappedSegmentsOf(pool);
+  }
+
+  // Unmaps `length` bytes from `offset` into `block`, a free block of the
+  // pool's cached ones, whose mapped head and tail stay cached.
+  void unmapPages(Block* block, size_t offset, size_t length, std::vector<PhysicalPage>* spare) {
+    const bool small = block->pool->is_small;
+    removeFromPool(block);
+    if (block->is_split()) {
+      decreaseStat(stats_.inactive_split, small, 1);
+      decreaseStat(stats_.inactive_split_bytes, small, block->size);
+    }
+    Block* middle = offset != 0 ? splitBlock(block, offset) : block;
+    if (length < middle->size) {
+      cacheSplitPart(splitBlock(middle, length));
+    }
+    if (middle != block) {
+      cacheSplitPart(block);
+    }
+    ExpandableSegment& segment = *middle->expandable;
+    segment.unmap(static_cast<size_t>(static_cast<char*>(middle->ptr) - segment.base()), length, spare);
+    decreaseStat(stats_.reserved_bytes, small, length);
+    middle->mapped = false;
+    insertIntoPool(mergeFreeNeighbours(middle));
+  }
+
+  // Caches a free part of a block that was split apart, with pages behind it.
+  void cacheSplitPart(Block* part) {
+    increaseStat(stats_.inactive_split, part->pool->is_small, 1);
+    increaseStat(stats_.inactive_split_bytes, part->pool->is_small, part->size);
+    insertIntoPool(part);
+  }
+
+  void releaseUnmappedSegmentsOf(const BlockPool& pool) {
+    for (auto it = expandable_segments_by_pool_.begin(); it != expandable_segments_by_pool_.end();) {
+      Block* head = it->second.head;
+      if (it->first.first != &pool || head->mapped || head->next != nullptr) {
+        ++it;
+        continue;
+      }
+      removeFromPool(head);
+      segment_heads_.erase(head);
+      if (PrivatePool* owner = head->pool->owner_private_pool) {
+        owner->segment_count -= 1;
+      }
+      decreaseStat(stats_.segment, head->pool->is_small, 1);
+      blocks_.recycle(head);
+      it = expandable_segments_by_pool_.erase(it);  // releases the reservation
+    }
   }
 
   // False when the memory fraction forbids the segment or the device is out
@@ -857,6 +1116,8 @@ class DeviceCachingAllocator {
     synchronizeAndFreeEvents();
     releaseWholeSegments(large_pool_);
     releaseWholeSegments(small_pool_);
+    unmapFreePages(large_pool_, PageDisposal::Free);
+    unmapFreePages(small_pool_, PageDisposal::Free);
     // Pools nothing uses any more go too, once nothing of theirs is allocated.
     for (auto it = private_pools_.begin(); it != private_pools_.end();) {
       if (it->second->use_count > 0) {
@@ -871,15 +1132,17 @@ class DeviceCachingAllocator {
   // or holds it any more. Returns the next pool.
   PrivatePools::iterator releaseUnusedSegmentsOf(PrivatePools::iterator it) {
     PrivatePool& pool = *it->second;
-    releaseWholeSegments(pool.large_blocks);
-    releaseWholeSegments(pool.small_blocks);
+    for (BlockPool* blocks : {&pool.large_blocks, &pool.small_blocks}) {
+      releaseWholeSegments(*blocks);
+      unmapFreePages(*blocks, PageDisposal::Free);
+    }
     return pool.use_count == 0 && pool.segment_count == 0 ? private_pools_.erase(it) : std::next(it);
   }
 
   void releaseWholeSegments(BlockPool& pool) {
     for (auto it = pool.blocks.begin(); it != pool.blocks.end();) {
       Block* block = *it;
-      if (block->is_split()) {
+      if (block->is_split() || block->expandable != nullptr) {
         ++it;
         continue;
       }
@@ -899,7 +1162,7 @@ class DeviceCachingAllocator {
     std::vector<Block*> candidates;
     for (BlockPool* pool : {&large_pool_, &small_pool_}) {
       for (Block* block : pool->blocks) {
-        if (!block->is_split()) {
+        if (!block->is_split() && block->expandable == nullptr) {
           candidates.push_back(block);
         }
       }
@@ -1037,17 +1300,18 @@ class DeviceCachingAllocator {
                                      reservedBytes(), c10::Device(c10::DeviceType::PrivateUse1, device_));
   }
 
-  SegmentInfo describeSegment(const Block* head) const {
+  // The blocks from `first` up to the next one without pages (or the segment's end).
+  SegmentInfo describeMappedRun(const Block* first) const {
     SegmentInfo segment;
     segment.device = device_;
-    segment.address = head->address();
-    segment.stream = head->stream;
-    segment.is_large = !head->pool->is_small;
-    segment.is_expandable = false;
-    if (const PrivatePool* owner = head->pool->owner_private_pool) {
+    segment.address = first->address();
+    segment.stream = first->stream;
+    segment.is_large = !first->pool->is_small;
+    segment.is_expandable = first->expandable != nullptr;
+    if (const PrivatePool* owner = first->pool->owner_private_pool) {
       segment.owner_pool_id = owner->id;
     }
-    for (const Block* block = head; block != nullptr; block = block->next) {
+    for (const Block* block = first; block != nullptr && block->mapped; block = block->next) {
       BlockInfo info;
       info.size = block->size;
       info.requested_size = block->requested_size;
@@ -1069,6 +1333,8 @@ class DeviceCachingAllocator {
 
   const c10::DeviceIndex device_;
   const NPUAllocatorConfig& config_;
+  // New memory comes from expandable segments rather than aclrtMalloc.
+  const bool expandable_segments_;
   mutable std::mutex mutex_;
   DeviceStats stats_;
   BlockStore blocks_;
@@ -1076,6 +1342,8 @@ class DeviceCachingAllocator {
   BlockPool large_pool_{false};
   // The first block of every segment (stable for the segment's lifetime).
   ska::flat_hash_set<Block*> segment_heads_;
+  // One expandable segment per pool and stream, created on first need.
+  std::map<std::pair<const BlockPool*, aclrtStream>, ExpandableSegmentEntry> expandable_segments_by_pool_;
   // Blocks handed out and not yet freed, by address.
   ska::flat_hash_map<void*, Block*> allocated_blocks_;
   std::vector<AclEvent> idle_events_;
@@ -1137,6 +1405,14 @@ class NPUCachingAllocatorImpl final : public c10::DeviceAllocator {
         device_allocator->emptyCache();
       } else {
         device_allocator->emptyPoolCache(mempool_id);
+      }
+    }
+  }
+
+  void emptyVirtAddrCache() {
+    if (initialized_.load(std::memory_order_acquire)) {
+      for (const auto& device_allocator : devices_) {
+        device_allocator->emptyVirtAddrCache();
       }
     }
   }
@@ -1346,6 +1622,13 @@ void emptyCache() {
 
 void emptyCache(c10::MempoolId_t mempool_id) {
   get()->emptyCache(mempool_id);
+}
+
+void emptyVirtAddrCache() {
+  refuseIfPluggable("emptyVirtAddrCache");
+  TORCH_CHECK(NPUAllocatorConfig::instance().expandable_segments(),
+              "Unsupported config for empty_virt_addr_cache, please enable expandable_segments.");
+  allocatorImpl().emptyVirtAddrCache();
 }
 
 void createOrIncrefPool(c10::DeviceIndex device, c10::MempoolId_t mempool_id, PoolOptions options) {

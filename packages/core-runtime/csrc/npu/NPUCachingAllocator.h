@@ -72,6 +72,10 @@ void emptyCache();
 // Returns the cached, unused segments of private pool `mempool_id` only
 // ({0, 0}: as emptyCache()); the pool goes once it has no user and no segment.
 void emptyCache(c10::MempoolId_t mempool_id);
+// With expandable segments: unmaps the free pages of every expandable segment,
+// keeping the physical memory for later mappings (emptyCache frees it).
+// Raises without expandable segments.
+void emptyVirtAddrCache();
 
 // Private pools: segments that only the allocations routed to the pool use
 // (NPU graph captures, torch.npu.MemPool). A pool counts its users (graphs,

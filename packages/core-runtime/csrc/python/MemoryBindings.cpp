@@ -127,7 +127,7 @@ py::dict allocatorSettings() {
     divisions.append(value);
   }
   settings["roundup_power2_divisions"] = std::move(divisions);
-  settings["expandable_segments"] = config.expandable_segments_requested();
+  settings["expandable_segments"] = config.expandable_segments();
   return settings;
 }
 
@@ -209,6 +209,7 @@ void initMemoryBindings(py::module_& m) {
         torch::wrap_pybind_function([](c10::DeviceIndex device) { allocator::resetPeakStats(device); }),
         py::arg("device"));
   m.def("_npu_emptyCache", torch::wrap_pybind_function_no_gil([]() { allocator::emptyCache(); }));
+  m.def("_npu_emptyVirtAddrCache", torch::wrap_pybind_function_no_gil([]() { allocator::emptyVirtAddrCache(); }));
   m.def("_npu_memorySnapshot", torch::wrap_pybind_function(memorySnapshot), py::arg("mempool_id") = py::none());
   m.def("_npu_hostMemoryStats", torch::wrap_pybind_function(hostMemoryStats));
   m.def("_npu_resetAccumulatedHostMemoryStats",

@@ -7,10 +7,8 @@
 
 namespace npu_sim {
 
-aclError MemoryArena::allocate(size_t size, void** out) {
-  const uint64_t footprint = (uint64_t{size} + HostBacking::kAlignment - 1) / HostBacking::kAlignment *
-                             HostBacking::kAlignment;
-  std::lock_guard lock(mutex_);
+aclError MemoryArena::chargeLocked(size_t size) {
+  const uint64_t footprint = footprintOf(size);
   if (footprint > capacity_ - used_) {
     return fail(ACL_ERROR_RT_MEMORY_ALLOCATION,
                 "Out of memory: tried to allocate %zu bytes on device %d; capacity %" PRIu64 " bytes, in use %" PRIu64
@@ -24,8 +22,29 @@ aclError MemoryArena::allocate(size_t size, void** out) {
                 "10%%), %" PRIu64 " are committed, %zu more were asked for",
                 device_index_, host_budget_.limit(), host_budget_.committed(), size);
   }
+  used_ += footprint;
+  return ACL_SUCCESS;
+}
+
+aclError MemoryArena::charge(size_t size) {
+  std::lock_guard lock(mutex_);
+  return chargeLocked(size);
+}
+
+void MemoryArena::refund(size_t size) {
+  const uint64_t footprint = footprintOf(size);
+  std::lock_guard lock(mutex_);
+  used_ -= footprint;
+  host_budget_.release(footprint);
+}
+
+aclError MemoryArena::allocate(size_t size, void** out) {
+  const uint64_t footprint = footprintOf(size);
+  std::lock_guard lock(mutex_);
+  if (aclError error = chargeLocked(size); error != ACL_SUCCESS) return error;
   std::optional<HostBacking> block = HostBacking::reserve(size, host_access_);
   if (!block) {
+    used_ -= footprint;
     host_budget_.release(footprint);
     return fail(ACL_ERROR_RT_MEMORY_ALLOCATION,
                 "Out of memory: the host could not reserve %zu bytes of address space for device %d", size,
@@ -33,7 +52,6 @@ aclError MemoryArena::allocate(size_t size, void** out) {
   }
   *out = block->data();
   if (host_access_ == HostAccess::SimulatorOnly) addProtectedRange(block->data(), block->size(), device_index_);
-  used_ += footprint;
   live_.insert(std::move(*block));
   return ACL_SUCCESS;
 }

@@ -28,6 +28,10 @@ class MemoryArena {
   // device's remaining capacity is too small or the host cannot back it (its
   // budget shared by all devices, or its address space).
   aclError allocate(size_t size, void** out);
+  // Counts `size` bytes of memory held elsewhere (aclrtMallocPhysical) as
+  // allocate would, failing as it would; refund() gives them back.
+  aclError charge(size_t size);
+  void refund(size_t size);
   // Frees the allocation starting at `ptr`; ACL_ERROR_RT_MEMORY_FREE if none does.
   aclError release(const void* ptr);
   std::optional<BlockSpan> findContaining(const void* ptr) const;
@@ -36,6 +40,11 @@ class MemoryArena {
   uint64_t used() const;
 
  private:
+  static uint64_t footprintOf(size_t size) noexcept {
+    return (uint64_t{size} + HostBacking::kAlignment - 1) / HostBacking::kAlignment * HostBacking::kAlignment;
+  }
+  aclError chargeLocked(size_t size);
+
   const int32_t device_index_;
   const uint64_t capacity_;
   HostMemoryBudget& host_budget_;

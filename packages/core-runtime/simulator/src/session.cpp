@@ -21,6 +21,7 @@ std::optional<DeviceBlock> Session::findDeviceMemory(const void* ptr) const {
   for (const auto& device : devices_) {
     if (auto span = device->memory().findContaining(ptr)) return DeviceBlock{device.get(), *span};
   }
+  if (auto mapped = virtual_memory_.findContaining(ptr)) return DeviceBlock{device(mapped->device_index), mapped->span};
   return std::nullopt;
 }
 

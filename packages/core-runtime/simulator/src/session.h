@@ -18,6 +18,7 @@
 #include "report.h"
 #include "stream.h"
 #include "sys_params.h"
+#include "virtual_memory.h"
 
 namespace npu_sim {
 
@@ -51,6 +52,8 @@ class Session {
   std::vector<std::shared_ptr<ModelRI>> activeCaptures(int32_t device = -1) const;
   ReportHub& reports() noexcept { return reports_; }
   PinnedHostMemory& pinnedHostMemory() noexcept { return pinned_host_memory_; }
+  // Reservations and physical memory (aclrtReserveMemAddress, aclrtMallocPhysical).
+  VirtualMemory& virtualMemory() noexcept { return virtual_memory_; }
   // The process's system options (aclrtSetSysParamOpt).
   SysParams& processParams() noexcept { return process_params_; }
   // The op execute timeout in microseconds for kernels launched from now on
@@ -60,7 +63,7 @@ class Session {
     op_execute_timeout_us_.store(timeout_us, std::memory_order_relaxed);
   }
 
-  // The device allocation containing the byte at `ptr`, on any device.
+  // The device allocation (or run of mapped memory) containing the byte at `ptr`, on any device.
   std::optional<DeviceBlock> findDeviceMemory(const void* ptr) const;
 
   // Waits for every stream of `device`, except the calling worker's own
@@ -83,6 +86,8 @@ class Session {
   SysParams process_params_;
   HostMemoryBudget host_budget_{config_.host_memory_limit_bytes};  // before the devices that share it
   std::vector<std::unique_ptr<Device>> devices_;
+  // After the devices whose memory it charges.
+  VirtualMemory virtual_memory_{config_.protect_device_memory ? HostAccess::SimulatorOnly : HostAccess::Direct};
   ReportHub reports_;
   HandleRegistry<Event> events_;
   HandleRegistry<ModelRI> models_;

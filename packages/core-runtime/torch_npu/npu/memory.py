@@ -27,6 +27,7 @@ __all__ = [
     "caching_allocator_delete",
     "change_current_allocator",
     "empty_cache",
+    "empty_virt_addr_cache",
     "get_allocator_backend",
     "get_per_process_memory_fraction",
     "host_empty_cache",
@@ -130,6 +131,18 @@ def empty_cache() -> None:
     """
     if is_initialized():
         _C._npu_emptyCache()
+
+
+def empty_virt_addr_cache() -> None:
+    r"""Unmap the free pages of the caching allocator's expandable segments.
+
+    A lighter :func:`empty_cache`: ``memory_reserved()`` drops as it would, but
+    the physical memory stays with the allocator, which maps it again for its
+    next allocations instead of asking the device. :func:`empty_cache` returns
+    it to the device. Needs ``PYTORCH_NPU_ALLOC_CONF=expandable_segments:True``.
+    """
+    if is_initialized():
+        _C._npu_emptyVirtAddrCache()
 
 
 def memory_stats(device: _Device = None) -> Dict[str, Any]:
