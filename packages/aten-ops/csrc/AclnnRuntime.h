@@ -12,6 +12,8 @@
 #include "aclnn/acl_meta.h"
 #include "acl/acl_rt.h"
 #include "npu/NPUDeterministic.h"
+#include "npu/NPUFunctions.h"
+#include "npu/NPURecovery.h"
 
 namespace torch_npu::ops::aclnn {
 
@@ -66,6 +68,7 @@ void launchOnCurrentStream(const char* op, uint64_t workspace_size, aclOpExecuto
 // executor, choosing the kernel by CANN's options), then phase two.
 template <class GetWorkspaceSize>
 void runTwoPhase(const char* op, GetWorkspaceSize&& get_workspace_size, LaunchFunction launch) {
+  npu::checkNotStopped(npu::current_device());
   npu::applyDeterministicOption();
   uint64_t workspace_size = 0;
   aclOpExecutor* executor = nullptr;

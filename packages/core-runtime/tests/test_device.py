@@ -130,3 +130,41 @@ def test_mismatched_cann_version_is_refused_with_what_to_install(tmp_path):
     assert result.returncode != 0
     assert "built for CANN 8.5.0" in result.stderr
     assert "8.3.RC1" in result.stderr
+
+
+def test_copies_between_devices_enable_peer_access_on_first_use_and_train_a_split_model():
+    result = run_python(
+        """
+import copy, ctypes, pathlib, torch, torch_npu
+simulator = ctypes.CDLL(str(pathlib.Path(torch_npu.__file__).parent / "lib" / "libascendcl_sim.so"))
+x = torch.arange(6.0, device="npu:0")
+assert torch.equal(x.to("npu:1").cpu(), torch.arange(6.0))
+assert torch.equal(torch.arange(4.0, device="npu:1").to("npu:0").cpu(), torch.arange(4.0))
+torch.npu.set_device(0)
+print("0->1 enabled by the copy:", simulator.aclrtDeviceEnablePeerAccess(1, 0) != 0)
+print("0->2 left alone:", simulator.aclrtDeviceEnablePeerAccess(2, 0) == 0)
+
+# A model split across two devices (activations and gradients cross between them) trains as on the CPU.
+torch.manual_seed(0)
+first, second = torch.nn.Linear(16, 32), torch.nn.Linear(32, 4)
+inputs, targets = torch.randn(8, 16), torch.randn(8, 4)
+npu_first, npu_second = copy.deepcopy(first).to("npu:0"), copy.deepcopy(second).to("npu:1")
+for module, parameters in (((first, second), list(first.parameters()) + list(second.parameters())),
+                           ((npu_first, npu_second), list(npu_first.parameters()) + list(npu_second.parameters()))):
+    a, b = module
+    device = next(a.parameters()).device
+    hidden = torch.relu(a(inputs.to(device)))
+    out = b(hidden.to(next(b.parameters()).device))
+    loss = torch.nn.functional.mse_loss(out, targets.to(out.device))
+    loss.backward()
+for cpu_p, npu_p in zip(list(first.parameters()) + list(second.parameters()),
+                        list(npu_first.parameters()) + list(npu_second.parameters())):
+    torch.testing.assert_close(npu_p.grad.cpu(), cpu_p.grad)
+print("split model gradients equal")
+""",
+        env={"TORCH_NPU_SIM_DEVICE_COUNT": "3"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "0->1 enabled by the copy: True" in result.stdout
+    assert "0->2 left alone: True" in result.stdout
+    assert "split model gradients equal" in result.stdout

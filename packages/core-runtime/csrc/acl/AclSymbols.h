@@ -25,6 +25,9 @@
   X(const char*, aclrtGetSocName, (), ())                                                                \
   X(aclError, aclrtDeviceCanAccessPeer, (int32_t * canAccessPeer, int32_t deviceId, int32_t peerDeviceId), \
     (canAccessPeer, deviceId, peerDeviceId))                                                             \
+  X(aclError, aclrtDeviceTaskAbort, (int32_t deviceId, uint32_t timeout), (deviceId, timeout))          \
+  X(aclError, aclrtDeviceEnablePeerAccess, (int32_t peerDeviceId, uint32_t flags), (peerDeviceId, flags)) \
+  X(aclError, aclrtDeviceDisablePeerAccess, (int32_t peerDeviceId), (peerDeviceId))                     \
   X(aclError, aclrtGetDeviceUtilizationRate, (int32_t deviceId, aclrtUtilizationInfo * info),           \
     (deviceId, info))                                                                                    \
   X(aclError, aclrtGetDeviceResLimit, (int32_t deviceId, aclrtDevResLimitType type, uint32_t * value),   \

@@ -12,6 +12,8 @@
 #include "npu/NPUGraphsUtils.h"
 #include "npu/NPUGuardImpl.h"
 #include "npu/NPUHostAllocator.h"
+#include "npu/NPUPeerAccess.h"
+#include "npu/NPURecovery.h"
 #include "npu/NPUStream.h"
 
 namespace torch_npu::aten {
@@ -29,6 +31,7 @@ size_t spanBytes(const at::Tensor& tensor) {
 }
 
 void memcpyOnStream(void* dst, const void* src, size_t bytes, aclrtMemcpyKind kind, const npu::NPUStream& stream) {
+  npu::checkNotStopped(stream.device_index());
   if (bytes > 0) {
     NPU_CHECK(acl::aclrtMemcpyAsync(dst, bytes, src, bytes, kind, stream));
   }
@@ -95,9 +98,11 @@ void copyDeviceToHost(const at::Tensor& src, const at::Tensor& dst, bool non_blo
 // stream, and the host never waits.
 void copyDeviceToDevice(const at::Tensor& src, const at::Tensor& dst) {
   const npu::NPUStream src_stream = npu::getCurrentNPUStream(src.device().index());
-  if (!bytesLineUp(src, dst)) {
-    // Strides that do not line up go through the host: read in src's stream order
-    // (the host waits for it), written in dst's.
+  const bool across_devices = src.device() != dst.device();
+  if (!bytesLineUp(src, dst) ||
+      (across_devices && !npu::ensurePeerAccess(src.device().index(), dst.device().index()))) {
+    // Strides that do not line up, and devices that cannot reach each other, go through
+    // the host: read in src's stream order (the host waits for it), written in dst's.
     const at::Tensor host_src = [&] {
       const npu::NPUGuard guard(src.device());
       return readToHost(src, src_stream);
@@ -106,7 +111,7 @@ void copyDeviceToDevice(const at::Tensor& src, const at::Tensor& dst) {
     return;
   }
   const npu::NPUStream dst_stream = npu::getCurrentNPUStream(dst.device().index());
-  if (src.device() == dst.device()) {
+  if (!across_devices) {
     const npu::NPUGuard guard(dst.device());
     memcpyOnStream(dst.data_ptr(), src.const_data_ptr(), spanBytes(dst), ACL_MEMCPY_DEVICE_TO_DEVICE, dst_stream);
     return;

@@ -14,7 +14,6 @@
 namespace torch_npu::npu {
 namespace {
 
-constexpr int kMaxDevices = 64;
 constexpr int8_t kUnknown = -1;
 
 // What CANN holds, as far as this process set or read it.

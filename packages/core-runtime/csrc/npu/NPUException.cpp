@@ -42,6 +42,8 @@ const char* describe(aclError error) {
       return "The aicore execution times out.";
     case ACL_ERROR_RT_AICORE_EXCEPTION:
       return "The aicore execution is abnormal.";
+    case ACL_ERROR_RT_DEVICE_TASK_ABORT:
+      return "FORCE STOP";
     default:
       return "CANN runtime error.";
   }

@@ -13,7 +13,6 @@
 namespace torch_npu::npu {
 namespace {
 
-constexpr int kMaxDevices = 64;
 std::array<std::atomic<bool>, kMaxDevices> device_contexts{};
 
 void markContext(c10::DeviceIndex device) {

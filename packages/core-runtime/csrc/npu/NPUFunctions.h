@@ -5,6 +5,9 @@
 
 namespace torch_npu::npu {
 
+// The most devices that the runtime's per-device tables hold.
+constexpr int kMaxDevices = 64;
+
 // Number of visible NPUs; 0 when the runtime cannot be loaded.
 c10::DeviceIndex device_count() noexcept;
 // Like device_count(), but raises with the loader's reason when there is none.

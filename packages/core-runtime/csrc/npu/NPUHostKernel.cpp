@@ -7,6 +7,7 @@
 
 #include "acl/AclApi.h"
 #include "npu/NPUException.h"
+#include "npu/NPURecovery.h"
 
 namespace torch_npu::npu {
 namespace {
@@ -76,6 +77,7 @@ uint64_t hostKernelAddress(const void* device_ptr) {
 
 void launchHostKernel(HostKernelEntry entry, std::shared_ptr<const std::string> kernel_name,
                       HostKernelArguments arguments, const NPUStream& stream) {
+  checkNotStopped(stream.device_index());
   const SimulatorKernelApi& api = requireSimulatorKernelApi();
   auto kernel = std::make_unique<PendingKernel>(PendingKernel{entry, std::move(kernel_name), std::move(arguments)});
   // The task owns the kernel once the launch enqueued it (npuSimLaunchEnqueued:

@@ -1,9 +1,11 @@
 #include <c10/core/Device.h>
+#include <torch/csrc/Exceptions.h>
 
 #include "acl/AclApi.h"
 #include "npu/NPUException.h"
 #include "npu/NPUFunctions.h"
 #include "npu/NPUGuardImpl.h"
+#include "npu/NPURecovery.h"
 #include "npu/NPUResourceLimits.h"
 #include "npu/NPURuntime.h"
 #include "python/Bindings.h"
@@ -81,6 +83,10 @@ void initDeviceBindings(py::module_& m) {
   });
   m.def("_npu_reset_device_res_limit", &npu::resetDeviceResLimit);
   m.def("_npu_set_op_timeout_ms", &npu::setOpExecuteTimeout);
+  // Without the GIL: the abort waits for the kernel running on the device, which may need it.
+  m.def("_npu_stopDevice", torch::wrap_pybind_function_no_gil(
+                               [](c10::DeviceIndex device) { return npu::stopDevice(device) ? 0 : 1; }));
+  m.def("_npu_restartDevice", &npu::restartDevice);
   m.def("_npu_init", &npu::ensureRuntimeInitialized);
   m.def("_npu_isInitialized", &npu::isRuntimeInitialized);
   m.def("_npu_isInBadFork", &npu::isInBadFork);

@@ -32,6 +32,8 @@ static const int ACL_ERROR_REPEAT_INITIALIZE = 100002;
 #define ACL_ERROR_RT_STREAM_CONTEXT 107003
 #define ACL_ERROR_RT_STREAM_NO_CB_REG 107015
 #define ACL_ERROR_RT_INVALID_MEMORY_TYPE 107016
+// The device's queued tasks were aborted (aclrtDeviceTaskAbort).
+#define ACL_ERROR_RT_DEVICE_TASK_ABORT 107022
 // Stream capture (aclmdlRICapture*).
 #define ACL_ERROR_RT_CAPTURE_DEPENDENCY 107024
 #define ACL_ERROR_RT_MODEL_CAPTURED 107026

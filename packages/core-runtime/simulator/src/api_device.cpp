@@ -115,6 +115,69 @@ aclError aclrtDeviceCanAccessPeer(int32_t* canAccessPeer, int32_t deviceId, int3
   });
 }
 
+aclError aclrtDeviceTaskAbort(int32_t deviceId, uint32_t timeout) {
+  return guarded("aclrtDeviceTaskAbort", [&]() -> aclError {
+    Session* session = nullptr;
+    Device* device = nullptr;
+    if (aclError error = requireSession("aclrtDeviceTaskAbort", session); error != ACL_SUCCESS) return error;
+    if (aclError error = requireDevice("aclrtDeviceTaskAbort", *session, deviceId, device); error != ACL_SUCCESS) {
+      return error;
+    }
+    // Skipping the aborted work takes no time, so any timeout suffices: only a
+    // task already running (a kernel on its host thread) is waited for.
+    (void)timeout;
+    session->abortQueuedWork(*device);
+    session->synchronizeDevice(*device);
+    return ACL_SUCCESS;
+  });
+}
+
+aclError aclrtDeviceEnablePeerAccess(int32_t peerDeviceId, uint32_t flags) {
+  return guarded("aclrtDeviceEnablePeerAccess", [&]() -> aclError {
+    if (flags != 0) return fail(ACL_ERROR_INVALID_PARAM, "aclrtDeviceEnablePeerAccess: flags must be 0");
+    Session* session = nullptr;
+    Device* device = nullptr;
+    Device* peer = nullptr;
+    if (aclError error = requireSession("aclrtDeviceEnablePeerAccess", session); error != ACL_SUCCESS) return error;
+    if (aclError error = requireCurrentDevice("aclrtDeviceEnablePeerAccess", *session, device); error != ACL_SUCCESS) {
+      return error;
+    }
+    if (aclError error = requireDevice("aclrtDeviceEnablePeerAccess", *session, peerDeviceId, peer);
+        error != ACL_SUCCESS) {
+      return error;
+    }
+    if (peer == device) {
+      return fail(ACL_ERROR_INVALID_PARAM, "aclrtDeviceEnablePeerAccess: device %d is not its own peer", peerDeviceId);
+    }
+    if (!device->peerAccess().enable(peerDeviceId)) {
+      return fail(ACL_ERROR_INVALID_PARAM, "aclrtDeviceEnablePeerAccess: device %d's access to device %d is enabled already",
+                  device->index(), peerDeviceId);
+    }
+    return ACL_SUCCESS;
+  });
+}
+
+aclError aclrtDeviceDisablePeerAccess(int32_t peerDeviceId) {
+  return guarded("aclrtDeviceDisablePeerAccess", [&]() -> aclError {
+    Session* session = nullptr;
+    Device* device = nullptr;
+    Device* peer = nullptr;
+    if (aclError error = requireSession("aclrtDeviceDisablePeerAccess", session); error != ACL_SUCCESS) return error;
+    if (aclError error = requireCurrentDevice("aclrtDeviceDisablePeerAccess", *session, device); error != ACL_SUCCESS) {
+      return error;
+    }
+    if (aclError error = requireDevice("aclrtDeviceDisablePeerAccess", *session, peerDeviceId, peer);
+        error != ACL_SUCCESS) {
+      return error;
+    }
+    if (!device->peerAccess().disable(peerDeviceId)) {
+      return fail(ACL_ERROR_INVALID_PARAM, "aclrtDeviceDisablePeerAccess: device %d's access to device %d is not enabled",
+                  device->index(), peerDeviceId);
+    }
+    return ACL_SUCCESS;
+  });
+}
+
 aclError aclrtGetDeviceUtilizationRate(int32_t deviceId, aclrtUtilizationInfo* utilizationInfo) {
   return guarded("aclrtGetDeviceUtilizationRate", [&]() -> aclError {
     if (utilizationInfo == nullptr) {

@@ -9,6 +9,7 @@
 #include "api_support.h"
 #include "memory_access.h"
 #include "runtime.h"
+#include "thread_context.h"
 
 using namespace npu_sim;
 
@@ -114,7 +115,8 @@ aclError aclrtMemcpy(void* dst, size_t destMax, const void* src, size_t count, a
     if (aclError error = requireSession("aclrtMemcpy", session); error != ACL_SUCCESS) return error;
     if (aclError error = refuseUnsafeCallDuringCapture("aclrtMemcpy", *session); error != ACL_SUCCESS) return error;
     CopyAddresses host;
-    if (aclError error = checkCopy("aclrtMemcpy", *session, dst, destMax, src, count, kind, host);
+    const Device* copying_device = session->device(currentDeviceIndex(*session));
+    if (aclError error = checkCopy("aclrtMemcpy", *session, dst, destMax, src, count, kind, copying_device, host);
         error != ACL_SUCCESS) {
       return error;
     }
@@ -133,7 +135,8 @@ aclError aclrtMemcpyAsync(void* dst, size_t destMax, const void* src, size_t cou
       return error;
     }
     CopyAddresses host;
-    if (aclError error = checkCopy("aclrtMemcpyAsync", *session, dst, destMax, src, count, kind, host);
+    if (aclError error = checkCopy("aclrtMemcpyAsync", *session, dst, destMax, src, count, kind,
+                                   session->device(target->deviceIndex()), host);
         error != ACL_SUCCESS) {
       return error;
     }

@@ -8,6 +8,7 @@
 #include "busy_tracker.h"
 #include "core_limits.h"
 #include "memory_arena.h"
+#include "peer_access.h"
 #include "stream.h"
 #include "sys_params.h"
 
@@ -32,6 +33,9 @@ class Device {
   CoreLimits& coreLimits() noexcept { return core_limits_; }
   // Its context's system options (aclrtCtxSetSysParamOpt).
   SysParams& contextParams() noexcept { return context_params_; }
+  // The devices whose memory its copies may reach.
+  PeerAccess& peerAccess() noexcept { return peer_access_; }
+  const PeerAccess& peerAccess() const noexcept { return peer_access_; }
 
   // The stream a null aclrtStream means; its worker starts on first use.
   std::shared_ptr<Stream> defaultStream();
@@ -46,6 +50,7 @@ class Device {
   BusyTracker busy_;
   CoreLimits core_limits_{kDeviceCores};
   SysParams context_params_;
+  PeerAccess peer_access_;
   mutable std::mutex default_stream_mutex_;
   // Declared after what its tasks use, so it drains before they go.
   std::shared_ptr<Stream> default_stream_;

@@ -23,10 +23,13 @@ struct CopyAddresses {
 // Checks a copy's arguments: non-null pointers, count <= dest_max, a known
 // kind, and that each side is the memory the kind says it is (device sides
 // entirely inside one live allocation). ACL_MEMCPY_DEFAULT accepts any
-// combination and checks the device sides it finds. On success `host` holds
-// the addresses to copy between.
+// combination and checks the device sides it finds. A copy between two
+// devices' memory must run on one of them (`copying_device`: the current
+// device, or the stream's), which must have enabled access to the other
+// (aclrtDeviceEnablePeerAccess). On success `host` holds the addresses to
+// copy between.
 aclError checkCopy(const char* api, const Session& session, void* dst, size_t dest_max, const void* src, size_t count,
-                   aclrtMemcpyKind kind, CopyAddresses& host);
+                   aclrtMemcpyKind kind, const Device* copying_device, CopyAddresses& host);
 
 // Checks a fill: non-null, count <= max_count, and [dst, dst + count) inside
 // one live device allocation. On success `host_dst` is where to fill.

@@ -46,6 +46,10 @@ void Session::synchronizeDevice(const Device& device) const {
   for (const auto& stream : streamsToSynchronize(device)) stream->synchronize();
 }
 
+void Session::abortQueuedWork(const Device& device) const {
+  for (const auto& stream : streamsToSynchronize(device)) stream->abortQueuedWork();
+}
+
 std::optional<TaskFailure> Session::takeTaskFailures(const Device& device) const {
   std::optional<TaskFailure> joined;
   for (const auto& stream : streamsToSynchronize(device)) {

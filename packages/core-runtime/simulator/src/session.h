@@ -69,6 +69,8 @@ class Session {
   // Waits for every stream of `device`, except the calling worker's own
   // stream, which cannot wait for itself.
   void synchronizeDevice(const Device& device) const;
+  // Aborts the device work queued on `device`'s streams (Stream::abortQueuedWork).
+  void abortQueuedWork(const Device& device) const;
   // The unreported task failures of `device`'s streams (as synchronizeDevice
   // chooses them), now reported: the first one's error with every message
   // joined, or nothing.

@@ -51,6 +51,13 @@ bool Stream::submit(Task task) {
   return true;
 }
 
+void Stream::abortQueuedWork() noexcept {
+  const uint64_t through = queue_.pushedCount();
+  uint64_t previous = aborted_through_.load(std::memory_order_relaxed);
+  while (previous < through && !aborted_through_.compare_exchange_weak(previous, through, std::memory_order_acq_rel)) {
+  }
+}
+
 void Stream::beginCapture(std::shared_ptr<ModelRI> capture) {
   std::lock_guard lock(capture_mutex_);
   capture_ = std::move(capture);
@@ -134,17 +141,28 @@ void Stream::runWorker() {
     // Busy time is tracked per run of consecutive device work, not per task,
     // to keep the tracker's lock off the per-task path.
     bool busy = false;
+    uint64_t aborted = 0;
     for (Task& task : batch) {
       const bool work = task.kind == TaskKind::Work;
-      if (work != busy) {
-        work ? device_busy_.enter() : device_busy_.leave();
-        busy = work;
+      if (work && completed + 1 <= aborted_through_.load(std::memory_order_acquire)) {
+        aborted += 1;
+      } else {
+        if (work != busy) {
+          work ? device_busy_.enter() : device_busy_.leave();
+          busy = work;
+        }
+        task.recorded ? runRecorded(task) : task.run();
       }
-      task.recorded ? runRecorded(task) : task.run();
       task.run = nullptr;  // what the task owns (an executor, say) dies before a synchronize returns
       completed_.advanceTo(++completed);
     }
     if (busy) device_busy_.leave();
+    if (aborted != 0) {
+      char message[128];
+      std::snprintf(message, sizeof(message), "aclrtDeviceTaskAbort: %llu tasks queued on stream %llu were aborted",
+                    static_cast<unsigned long long>(aborted), static_cast<unsigned long long>(id_));
+      failures_->add(ACL_ERROR_RT_DEVICE_TASK_ABORT, message);
+    }
     batch.clear();
   }
 }

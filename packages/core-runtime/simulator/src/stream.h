@@ -50,6 +50,11 @@ class Stream {
   std::shared_ptr<ModelRI> endCapture();
   // The capture under way on this stream; null when there is none.
   std::shared_ptr<ModelRI> capture() const;
+  // aclrtDeviceTaskAbort: the device work enqueued so far (copies, fills,
+  // kernels) is skipped instead of run, and the next synchronization reports
+  // ACL_ERROR_RT_DEVICE_TASK_ABORT; bookkeeping tasks (events, callbacks) still
+  // run, so nothing waits forever. A task already running finishes.
+  void abortQueuedWork() noexcept;
   // Waits until every task enqueued before the call ran.
   void synchronize() const;
   // Whether every task enqueued so far ran.
@@ -94,6 +99,8 @@ class Stream {
   TaskQueue queue_;
   // Number of tasks that ran; task N (1-based) ran once it reaches N.
   ProgressCounter completed_;
+  // Device work up to this queue position (1-based) is skipped (abortQueuedWork).
+  std::atomic<uint64_t> aborted_through_{0};
   const std::shared_ptr<TaskFailures> failures_ = std::make_shared<TaskFailures>();
   CoreLimits core_limits_;
 

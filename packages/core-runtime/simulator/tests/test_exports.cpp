@@ -26,7 +26,9 @@ TEST_CASE(every_contract_symbol_resolves_with_dlsym) {
         "aclprofDestroyConfig", "aclprofStart", "aclprofStop", "npuSimProfDeviceClockNs", "npuSimProfSetCorrelationId",
         "npuSimProfTakeActivities", "npuSimLaunchLabeledHostTask", "npuSimLaunchSizedHostTask",
         "npuSimLaunchReplayableHostTask", "aclmdlRICaptureBegin", "aclmdlRICaptureGetInfo", "aclmdlRICaptureEnd",
-        "aclmdlRIExecuteAsync", "aclmdlRIDestroy"}) {
+        "aclmdlRIExecuteAsync", "aclmdlRIDestroy", "aclrtDeviceEnablePeerAccess", "aclrtDeviceDisablePeerAccess",
+        "aclrtReserveMemAddress", "aclrtReleaseMemAddress", "aclrtMallocPhysical", "aclrtFreePhysical", "aclrtMapMem",
+        "aclrtUnmapMem", "aclrtDeviceTaskAbort"}) {
     if (dlsym(library, name) == nullptr) missing += std::string(" ") + name;
   }
   // Internals stay hidden.

@@ -222,26 +222,6 @@ TEST_CASE(memcpy_checks_kind_and_ranges) {
   CHECK_ACL(aclrtFree(device));
 }
 
-TEST_CASE(copies_between_devices) {
-  ScopedSimulator sim;
-  std::vector<uint32_t> host(256);
-  std::iota(host.begin(), host.end(), 1000u);
-  void* on_zero = nullptr;
-  CHECK_ACL(aclrtMalloc(&on_zero, 1024, ACL_MEM_MALLOC_HUGE_FIRST));
-  CHECK_ACL(aclrtSetDevice(1));
-  void* on_one = nullptr;
-  CHECK_ACL(aclrtMalloc(&on_one, 1024, ACL_MEM_MALLOC_HUGE_FIRST));
-  CHECK_ACL(aclrtSetDevice(0));
-  CHECK_ACL(aclrtMemcpyAsync(on_zero, 1024, host.data(), 1024, ACL_MEMCPY_HOST_TO_DEVICE, nullptr));
-  CHECK_ACL(aclrtMemcpyAsync(on_one, 1024, on_zero, 1024, ACL_MEMCPY_DEVICE_TO_DEVICE, nullptr));
-  std::vector<uint32_t> back(256);
-  CHECK_ACL(aclrtMemcpyAsync(back.data(), 1024, on_one, 1024, ACL_MEMCPY_DEVICE_TO_HOST, nullptr));
-  CHECK_ACL(aclrtSynchronizeStream(nullptr));
-  CHECK(back == host);
-  CHECK_ACL(aclrtFree(on_zero));
-  CHECK_ACL(aclrtFree(on_one));
-}
-
 TEST_CASE(memset_checks_ranges) {
   ScopedSimulator sim;
   uint8_t* device = nullptr;

@@ -184,3 +184,51 @@ TEST_CASE(set_recent_error_message) {
   npuSimSetRecentErrMsg(nullptr);
   CHECK_EQ(std::string(aclGetRecentErrMsg()), std::string(""));
 }
+
+TEST_CASE(device_task_abort_skips_queued_work_and_reports_it_once) {
+  ScopedSimulator sim;
+  aclrtStream stream = nullptr;
+  CHECK_ACL(aclrtCreateStream(&stream));
+  void* device = nullptr;
+  CHECK_ACL(aclrtMalloc(&device, 64, ACL_MEM_MALLOC_HUGE_FIRST));
+  CHECK_ACL(aclrtMemset(device, 64, 0, 64));
+  Gate gate;
+  std::atomic<bool> running{false};
+  std::atomic<bool> queued_kernel_ran{false};
+  CHECK_ACL(launch(stream, [&] {
+    running = true;
+    gate.wait();
+  }));
+  CHECK_ACL(launch(stream, [&] { queued_kernel_ran = true; }));
+  CHECK_ACL(aclrtMemsetAsync(device, 64, 0x7f, 64, stream));
+  aclrtEvent event = nullptr;
+  CHECK_ACL(aclrtCreateEvent(&event));
+  CHECK_ACL(aclrtRecordEvent(event, stream));
+  // The running task is not preempted: the abort waits for it.
+  while (!running.load()) std::this_thread::yield();
+  std::thread opener([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    gate.open();
+  });
+  CHECK_ACL(aclrtDeviceTaskAbort(0, 0));
+  opener.join();
+  CHECK(!queued_kernel_ran.load());
+  uint8_t first = 1;
+  CHECK_ACL(aclrtMemcpy(&first, 1, device, 1, ACL_MEMCPY_DEVICE_TO_HOST));
+  CHECK_EQ(first, 0);
+  // Bookkeeping still ran: the event completed.
+  aclrtEventRecordedStatus status = ACL_EVENT_RECORDED_STATUS_NOT_READY;
+  CHECK_ACL(aclrtQueryEventStatus(event, &status));
+  CHECK_EQ(status, ACL_EVENT_RECORDED_STATUS_COMPLETE);
+  CHECK_ACL_ERROR(aclrtSynchronizeStream(stream), ACL_ERROR_RT_DEVICE_TASK_ABORT);
+  CHECK(recentErrorContains("2 tasks queued on stream"));
+  CHECK_ACL(aclrtSynchronizeStream(stream));
+  // Work enqueued after the abort runs.
+  CHECK_ACL(launch(stream, [&] { queued_kernel_ran = true; }));
+  CHECK_ACL(aclrtSynchronizeStream(stream));
+  CHECK(queued_kernel_ran.load());
+  CHECK_ACL_ERROR(aclrtDeviceTaskAbort(9, 0), ACL_ERROR_RT_INVALID_DEVICEID);
+  CHECK_ACL(aclrtDestroyEvent(event));
+  CHECK_ACL(aclrtFree(device));
+  CHECK_ACL(aclrtDestroyStream(stream));
+}

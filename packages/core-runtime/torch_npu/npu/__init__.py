@@ -37,6 +37,8 @@ from .overflow import *  # noqa: F401,F403
 from .overflow import __all__ as _overflow_all
 from .resource_limits import *  # noqa: F401,F403
 from .resource_limits import __all__ as _resource_limits_all
+from .recovery import *  # noqa: F401,F403
+from .recovery import __all__ as _recovery_all
 
 __all__ = [
     "is_available",
@@ -70,6 +72,7 @@ __all__ = [
     *_deterministic_all,
     *_overflow_all,
     *_resource_limits_all,
+    *_recovery_all,
     "current_blas_handle",
 ]
 
