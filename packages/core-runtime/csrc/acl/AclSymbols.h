@@ -26,6 +26,11 @@
   X(aclError, aclrtDeviceCanAccessPeer, (int32_t * canAccessPeer, int32_t deviceId, int32_t peerDeviceId), \
     (canAccessPeer, deviceId, peerDeviceId))                                                             \
   X(aclError, aclrtDeviceTaskAbort, (int32_t deviceId, uint32_t timeout), (deviceId, timeout))          \
+  X(aclError, aclrtGetMemUceInfo,                                                                        \
+    (int32_t deviceId, aclrtMemUceInfo * memUceInfoArray, size_t arraySize, size_t * retSize),           \
+    (deviceId, memUceInfoArray, arraySize, retSize))                                                     \
+  X(aclError, aclrtMemUceRepair, (int32_t deviceId, aclrtMemUceInfo * memUceInfoArray, size_t arraySize), \
+    (deviceId, memUceInfoArray, arraySize))                                                              \
   X(aclError, aclrtDeviceEnablePeerAccess, (int32_t peerDeviceId, uint32_t flags), (peerDeviceId, flags)) \
   X(aclError, aclrtDeviceDisablePeerAccess, (int32_t peerDeviceId), (peerDeviceId))                     \
   X(aclError, aclrtGetDeviceUtilizationRate, (int32_t deviceId, aclrtUtilizationInfo * info),           \

@@ -543,6 +543,23 @@ class DeviceCachingAllocator {
 
 
 
+  bool holdsAnyOf(const std::vector<std::pair<uintptr_t, size_t>>& ranges) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const Block* head : segment_heads_) {
+      for (const Block* block = head; block != nullptr; block = block->next) {
+        if (!block->mapped) {
+          continue;
+        }
+        for (const auto& [address, size] : ranges) {
+          if (address < block->address() + block->size && block->address() < address + size) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
   std::pair<size_t, size_t> memoryInfo() const {
     const NPUGuard on_device(device_);
     size_t free_bytes = 0;
@@ -1682,6 +1699,11 @@ void resetAccumulatedStats(c10::DeviceIndex device) {
 
 void resetPeakStats(c10::DeviceIndex device) {
   get()->resetPeakStats(device);
+}
+
+bool holdsAnyOf(c10::DeviceIndex device, const std::vector<std::pair<uintptr_t, size_t>>& ranges) {
+  refuseIfPluggable("holdsAnyOf");
+  return allocatorImpl().deviceAllocator(device).holdsAnyOf(ranges);
 }
 
 std::vector<SegmentInfo> snapshot() {

@@ -116,6 +116,10 @@ DeviceStats getDeviceStats(c10::DeviceIndex device);
 void resetAccumulatedStats(c10::DeviceIndex device);
 void resetPeakStats(c10::DeviceIndex device);
 
+// Whether any of the byte ranges [address, address + size) overlaps memory
+// this allocator holds on `device` (allocated or cached).
+bool holdsAnyOf(c10::DeviceIndex device, const std::vector<std::pair<uintptr_t, size_t>>& ranges);
+
 // Every segment of every device with its blocks, ordered by device and address.
 std::vector<SegmentInfo> snapshot();
 

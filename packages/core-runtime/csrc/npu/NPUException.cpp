@@ -44,6 +44,8 @@ const char* describe(aclError error) {
       return "The aicore execution is abnormal.";
     case ACL_ERROR_RT_DEVICE_TASK_ABORT:
       return "FORCE STOP";
+    case ACL_ERROR_RT_DEVICE_MEM_ERROR:
+      return "UCE ERROR";
     default:
       return "CANN runtime error.";
   }

@@ -87,6 +87,7 @@ void initDeviceBindings(py::module_& m) {
   m.def("_npu_stopDevice", torch::wrap_pybind_function_no_gil(
                                [](c10::DeviceIndex device) { return npu::stopDevice(device) ? 0 : 1; }));
   m.def("_npu_restartDevice", &npu::restartDevice);
+  m.def("_npu_check_uce_in_memory", torch::wrap_pybind_function_no_gil(&npu::checkMemoryErrors));
   m.def("_npu_init", &npu::ensureRuntimeInitialized);
   m.def("_npu_isInitialized", &npu::isRuntimeInitialized);
   m.def("_npu_isInBadFork", &npu::isInBadFork);

@@ -2,6 +2,9 @@
 #include "npu_sim/sim_extensions.h"
 #include "npu_sim/sim_profiling.h"
 
+#include <cstdio>
+#include <string>
+
 #include "api_support.h"
 #include "op_execute_timeout.h"
 #include "runtime.h"
@@ -83,6 +86,31 @@ aclError npuSimFailCurrentTask(const char* message) {
   }
   stream->failures().add(ACL_ERROR_RT_AICORE_EXCEPTION, message != nullptr ? message : "a host task failed");
   return ACL_SUCCESS;
+}
+
+aclError npuSimInjectMemoryError(aclrtStream stream, const void* ptr, size_t size) {
+  return guarded("npuSimInjectMemoryError", [&]() -> aclError {
+    Session* session = nullptr;
+    std::shared_ptr<Stream> target;
+    if (aclError error = requireSession("npuSimInjectMemoryError", session); error != ACL_SUCCESS) return error;
+    if (aclError error = resolveStreamForLaunch("npuSimInjectMemoryError", *session, stream, target);
+        error != ACL_SUCCESS) {
+      return error;
+    }
+    const std::optional<DeviceBlock> block = session->findDeviceMemory(ptr);
+    if (!block || size == 0 || !block->span.covers(ptr, size)) {
+      return fail(ACL_ERROR_INVALID_PARAM, "npuSimInjectMemoryError: [%p, +%zu) is not device memory", ptr, size);
+    }
+    block->device->memoryErrors().record(MemoryErrorRange{ptr, size});
+    char message[160];
+    std::snprintf(message, sizeof(message), "an uncorrectable memory error (UCE) in [%p, +%zu bytes) of device %d", ptr,
+                  size, block->device->index());
+    const std::string text = message;
+    Stream* raw = target.get();
+    target->submit(Task{[raw, text] { raw->failures().add(ACL_ERROR_RT_DEVICE_MEM_ERROR, text.c_str()); },
+                        TaskKind::Work, ActivityLabel{}});
+    return ACL_SUCCESS;
+  });
 }
 
 void npuSimSetRecentErrMsg(const char* message) { fail(ACL_SUCCESS, "%s", message != nullptr ? message : ""); }

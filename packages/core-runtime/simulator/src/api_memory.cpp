@@ -3,7 +3,9 @@
 // aclrtMemcpy and aclrtMemset run on the calling thread at once; like their
 // CANN counterparts they are not ordered after work queued on streams, so
 // callers synchronize first. The *Async variants are stream tasks.
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "acl/acl_rt.h"
 #include "api_support.h"
@@ -105,6 +107,49 @@ aclError aclrtGetMemInfo(aclrtMemAttr attr, size_t* free, size_t* total) {
     const uint64_t capacity = device->memory().capacity();
     *total = capacity;
     *free = capacity - device->memory().used();
+    return ACL_SUCCESS;
+  });
+}
+
+aclError aclrtGetMemUceInfo(int32_t deviceId, aclrtMemUceInfo* memUceInfoArray, size_t arraySize, size_t* retSize) {
+  return guarded("aclrtGetMemUceInfo", [&]() -> aclError {
+    if (retSize == nullptr || (memUceInfoArray == nullptr && arraySize != 0)) {
+      return fail(ACL_ERROR_INVALID_PARAM, "aclrtGetMemUceInfo: retSize or memUceInfoArray is null");
+    }
+    Session* session = nullptr;
+    Device* device = nullptr;
+    if (aclError error = requireSession("aclrtGetMemUceInfo", session); error != ACL_SUCCESS) return error;
+    if (aclError error = requireDevice("aclrtGetMemUceInfo", *session, deviceId, device); error != ACL_SUCCESS) {
+      return error;
+    }
+    const std::vector<MemoryErrorRange> ranges = device->memoryErrors().ranges();
+    *retSize = std::min(ranges.size(), arraySize);
+    for (size_t i = 0; i < *retSize; ++i) {
+      memUceInfoArray[i] = aclrtMemUceInfo{};
+      memUceInfoArray[i].addr = const_cast<void*>(ranges[i].addr);
+      memUceInfoArray[i].len = ranges[i].len;
+    }
+    return ACL_SUCCESS;
+  });
+}
+
+aclError aclrtMemUceRepair(int32_t deviceId, aclrtMemUceInfo* memUceInfoArray, size_t arraySize) {
+  return guarded("aclrtMemUceRepair", [&]() -> aclError {
+    if (memUceInfoArray == nullptr && arraySize != 0) {
+      return fail(ACL_ERROR_INVALID_PARAM, "aclrtMemUceRepair: memUceInfoArray is null");
+    }
+    Session* session = nullptr;
+    Device* device = nullptr;
+    if (aclError error = requireSession("aclrtMemUceRepair", session); error != ACL_SUCCESS) return error;
+    if (aclError error = requireDevice("aclrtMemUceRepair", *session, deviceId, device); error != ACL_SUCCESS) {
+      return error;
+    }
+    for (size_t i = 0; i < arraySize; ++i) {
+      if (!device->memoryErrors().repair(MemoryErrorRange{memUceInfoArray[i].addr, memUceInfoArray[i].len})) {
+        return fail(ACL_ERROR_INVALID_PARAM, "aclrtMemUceRepair: device %d has no memory error at [%p, +%zu)",
+                    deviceId, memUceInfoArray[i].addr, memUceInfoArray[i].len);
+      }
+    }
     return ACL_SUCCESS;
   });
 }

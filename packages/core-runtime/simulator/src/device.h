@@ -8,6 +8,7 @@
 #include "busy_tracker.h"
 #include "core_limits.h"
 #include "memory_arena.h"
+#include "memory_errors.h"
 #include "peer_access.h"
 #include "stream.h"
 #include "sys_params.h"
@@ -33,6 +34,8 @@ class Device {
   CoreLimits& coreLimits() noexcept { return core_limits_; }
   // Its context's system options (aclrtCtxSetSysParamOpt).
   SysParams& contextParams() noexcept { return context_params_; }
+  // Its memory's uncorrectable errors.
+  MemoryErrors& memoryErrors() noexcept { return memory_errors_; }
   // The devices whose memory its copies may reach.
   PeerAccess& peerAccess() noexcept { return peer_access_; }
   const PeerAccess& peerAccess() const noexcept { return peer_access_; }
@@ -51,6 +54,7 @@ class Device {
   CoreLimits core_limits_{kDeviceCores};
   SysParams context_params_;
   PeerAccess peer_access_;
+  MemoryErrors memory_errors_;
   mutable std::mutex default_stream_mutex_;
   // Declared after what its tasks use, so it drains before they go.
   std::shared_ptr<Stream> default_stream_;

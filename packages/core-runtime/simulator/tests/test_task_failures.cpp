@@ -232,3 +232,40 @@ TEST_CASE(device_task_abort_skips_queued_work_and_reports_it_once) {
   CHECK_ACL(aclrtFree(device));
   CHECK_ACL(aclrtDestroyStream(stream));
 }
+
+TEST_CASE(injected_memory_error_fails_the_stream_and_is_listed_until_repaired) {
+  ScopedSimulator sim;
+  aclrtStream stream = nullptr;
+  CHECK_ACL(aclrtCreateStream(&stream));
+  uint8_t* device = nullptr;
+  CHECK_ACL(aclrtMalloc(reinterpret_cast<void**>(&device), 4096, ACL_MEM_MALLOC_HUGE_FIRST));
+  size_t count = 7;
+  aclrtMemUceInfo info[MAX_MEM_UCE_INFO_ARRAY_SIZE]{};
+  CHECK_ACL(aclrtGetMemUceInfo(0, info, MAX_MEM_UCE_INFO_ARRAY_SIZE, &count));
+  CHECK_EQ(count, 0u);
+
+  CHECK_ACL(npuSimInjectMemoryError(stream, device + 1024, 512));
+  CHECK_ACL_ERROR(aclrtSynchronizeStream(stream), ACL_ERROR_RT_DEVICE_MEM_ERROR);
+  CHECK(recentErrorContains("uncorrectable memory error"));
+  CHECK_ACL(aclrtSynchronizeStream(stream));
+  CHECK_ACL(aclrtGetMemUceInfo(0, info, MAX_MEM_UCE_INFO_ARRAY_SIZE, &count));
+  CHECK_EQ(count, 1u);
+  CHECK(info[0].addr == device + 1024);
+  CHECK_EQ(info[0].len, 512u);
+
+  aclrtMemUceInfo unknown{};
+  unknown.addr = device;
+  unknown.len = 16;
+  CHECK_ACL_ERROR(aclrtMemUceRepair(0, &unknown, 1), ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL(aclrtMemUceRepair(0, info, count));
+  CHECK_ACL(aclrtGetMemUceInfo(0, info, MAX_MEM_UCE_INFO_ARRAY_SIZE, &count));
+  CHECK_EQ(count, 0u);
+
+  int on_stack = 0;
+  CHECK_ACL_ERROR(npuSimInjectMemoryError(stream, &on_stack, 4), ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL_ERROR(npuSimInjectMemoryError(stream, device + 4000, 512), ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL_ERROR(aclrtGetMemUceInfo(0, info, 1, nullptr), ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL_ERROR(aclrtGetMemUceInfo(99, info, 1, &count), ACL_ERROR_RT_INVALID_DEVICEID);
+  CHECK_ACL(aclrtFree(device));
+  CHECK_ACL(aclrtDestroyStream(stream));
+}

@@ -45,6 +45,12 @@ static inline int npuSimLaunchEnqueued(aclError result) {
 // ACL_ERROR_INVALID_PARAM on a thread that is not running a stream task.
 ACL_FUNC_VISIBILITY aclError npuSimFailCurrentTask(const char* message);
 
+// Gives [ptr, ptr + size), device memory, an uncorrectable error (UCE), which
+// a task enqueued on `stream` runs into: the next synchronization covering it
+// returns ACL_ERROR_RT_DEVICE_MEM_ERROR, and aclrtGetMemUceInfo of the
+// memory's device lists the range until aclrtMemUceRepair repairs it.
+ACL_FUNC_VISIBILITY aclError npuSimInjectMemoryError(aclrtStream stream, const void* ptr, size_t size);
+
 // Makes `message` what aclGetRecentErrMsg returns on the calling thread, for
 // libraries that report errors through the runtime's channel, as CANN's
 // operator libraries do (the simulator's libopapi_sim.so).
