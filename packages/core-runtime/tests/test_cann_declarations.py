@@ -125,8 +125,9 @@ class Declarations:
 _COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
 _DEFINE = re.compile(r"#\s*define\s+(\w+)(\()?\s*(.*)")
 _QUOTED_INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
-_TAG_BODY = re.compile(r"\b(enum|struct)\s+(\w+)\s*(?::[^{;]*)?\{([^{}]*)\}")  # an enum may name its type
-_TAG = re.compile(r"\b(?:enum|struct)\s+(\w+)")
+# A union (HCCL's HcclConfigValue) is checked as a struct is: size, alignment, members.
+_TAG_BODY = re.compile(r"\b(enum|struct|union)\s+(\w+)\s*(?::[^{;]*)?\{([^{}]*)\}")  # an enum may name its type
+_TAG = re.compile(r"\b(?:enum|struct|union)\s+(\w+)")
 # `typedef enum { ... } name;`, which CANN uses for some enums: read as `enum name`, whose
 # typedef and members are then checked like those of a tagged enum.
 _ANONYMOUS_ENUM = re.compile(r"\btypedef\s+enum\s*\{([^{}]*)\}\s*(\w+)\s*;")
@@ -169,7 +170,7 @@ def parse_header(path: Path) -> Declarations:
             found.variable_constants.append(constant.group(1))
         elif function:
             found.functions.append(function.group(1))
-        elif statement and not re.fullmatch(r"(?:enum|struct) \w+", statement):
+        elif statement and not re.fullmatch(r"(?:enum|struct|union) \w+", statement):
             unreadable.append(statement)
     assert not unreadable, f"{path}: this test does not know how to check {unreadable}"
     return found

@@ -13,6 +13,8 @@
     (uint32_t nRanks, const HcclRootInfo* rootInfo, uint32_t rank, const HcclCommConfig* config, HcclComm* comm), \
     (nRanks, rootInfo, rank, config, comm))                                                                \
   X(HcclResult, HcclCommDestroy, (HcclComm comm), (comm))                                                  \
+  X(HcclResult, HcclSetConfig, (HcclConfig config, union HcclConfigValue configValue), (config, configValue)) \
+  X(HcclResult, HcclGetConfig, (HcclConfig config, union HcclConfigValue * configValue), (config, configValue)) \
   X(HcclResult, HcclGetRankSize, (HcclComm comm, uint32_t * rankSize), (comm, rankSize))                   \
   X(HcclResult, HcclGetRankId, (HcclComm comm, uint32_t * rank), (comm, rank))                             \
   X(HcclResult, HcclAllReduce,                                                                             \

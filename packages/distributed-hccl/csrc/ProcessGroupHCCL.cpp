@@ -4,6 +4,7 @@
 #include <c10/core/StreamGuard.h>
 #include <torch/csrc/distributed/c10d/Types.hpp>
 
+#include <atomic>
 #include <cstring>
 #include <numeric>
 
@@ -129,10 +130,29 @@ ProcessGroupHCCL::DeviceState& ProcessGroupHCCL::stateFor(c10::Device device) {
   return state;
 }
 
+namespace {
+
+// As the reference does, torch.use_deterministic_algorithms reaches HCCL as its
+// process-wide HCCL_DETERMINISTIC, before each collective (set when it changes).
+void applyDeterministicConfig() {
+  static std::atomic<int32_t> applied{-1};
+  const int32_t wanted = at::globalContext().deterministicAlgorithms() ? 1 : 0;
+  if (applied.load(std::memory_order_relaxed) == wanted) {
+    return;
+  }
+  HcclConfigValue value{};
+  value.value = wanted;
+  HCCL_CHECK(hccl::HcclSetConfig(HCCL_DETERMINISTIC, value));
+  applied.store(wanted, std::memory_order_relaxed);
+}
+
+}  // namespace
+
 c10::intrusive_ptr<c10d::Work> ProcessGroupHCCL::collective(c10::Device device, c10d::OpType type,
                                                             const std::vector<at::Tensor>& inputs,
                                                             std::vector<at::Tensor> outputs, const Body& body,
                                                             bool blocks_host) {
+  applyDeterministicConfig();
   DeviceState& state = stateFor(device);
   const npu::NPUGuard guard(device.index());
   const npu::NPUStream hccl_stream = *state.stream;

@@ -272,3 +272,32 @@ def test_collectives_reach_device_memory_that_host_code_cannot():
     results = run_ranks(PROTECTED, 2, env={"TORCH_NPU_SIM_PROTECT": "1"})
     assert_all_passed(results)
     assert all("protected ok" in r.stdout for r in results)
+
+
+DETERMINISTIC = r"""
+import ctypes, torch_npu_hccl
+hccl = ctypes.CDLL(torch_npu_hccl._C.hccl_library())
+dist.init_process_group("hccl")
+npu = torch.device("npu", rank)
+
+def hccl_deterministic():
+    value = ctypes.c_int32(-1)
+    assert hccl.HcclGetConfig(0, ctypes.byref(value)) == 0  # HCCL_DETERMINISTIC
+    return value.value
+
+x = torch.ones(8, device=npu)
+dist.all_reduce(x)
+before = hccl_deterministic()
+torch.use_deterministic_algorithms(True)
+dist.all_reduce(x)
+during = hccl_deterministic()
+torch.use_deterministic_algorithms(False)
+dist.all_reduce(x)
+print("deterministic", before, during, hccl_deterministic(), float(x[0]), flush=True)
+"""
+
+
+def test_deterministic_algorithms_reach_hccl_before_each_collective():
+    results = run_ranks(DETERMINISTIC, 2)
+    assert_all_passed(results)
+    assert all("deterministic 0 1 0 8.0" in r.stdout for r in results), [r.stdout for r in results]

@@ -46,6 +46,10 @@ HcclResult HcclRecv(void* recvBuf, uint64_t count, HcclDataType dataType, uint32
 HcclResult HcclBatchSendRecv(HcclSendRecvItem* sendRecvInfo, uint32_t itemNum, HcclComm comm, aclrtStream stream);
 HcclResult HcclBarrier(HcclComm comm, aclrtStream stream);
 
+// Process-wide options.
+HcclResult HcclSetConfig(HcclConfig config, union HcclConfigValue configValue);
+HcclResult HcclGetConfig(HcclConfig config, union HcclConfigValue* configValue);
+
 // Errors.
 const char* HcclGetErrorString(HcclResult code);
 HcclResult HcclGetCommAsyncError(HcclComm comm, HcclResult* asyncError);

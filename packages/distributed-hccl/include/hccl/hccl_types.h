@@ -103,6 +103,16 @@ typedef struct HcclCommConfigDef {
   uint64_t hcclJobID;
 } HcclCommConfig;
 
+// Process-wide options of HcclSetConfig (CANN's enum has more, some only in
+// some builds; this one is the same in all).
+typedef enum {
+  HCCL_DETERMINISTIC = 0,  // 0: reductions in any order, 1: in a fixed order
+} HcclConfig;
+
+union HcclConfigValue {
+  int32_t value;
+};
+
 typedef enum HcclSendRecvType { HCCL_SEND = 0, HCCL_RECV = 1, HCCL_SEND_RECV_RESERVED = 2 } HcclSendRecvType;
 
 // One point-to-point transfer of HcclBatchSendRecv.

@@ -1,6 +1,7 @@
 // The exported HCCL entry points: argument checks on the calling thread, then
 // the collective as a host task on the stream (npuSimLaunchHostTask), so it
 // runs in order with the kernels around it and the caller never blocks.
+#include <atomic>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -54,6 +55,11 @@ Registry& registry() {
 
 // The calling thread's last error, for the message CANN's logs would carry.
 thread_local std::string last_error;
+
+// HCCL_DETERMINISTIC (HcclSetConfig), kept and reported: the simulated
+// reductions combine the ranks' data in rank order whatever it says, which is
+// deterministic.
+std::atomic<int32_t> deterministic_config{0};
 
 HcclResult refuse(HcclResult code, std::string message) {
   last_error = std::move(message);
@@ -184,6 +190,27 @@ HCCL_SIM_EXPORT HcclResult HcclCommInitRootInfoConfig(uint32_t nRanks, const Hcc
 
 HCCL_SIM_EXPORT HcclResult HcclCommDestroy(HcclComm comm) {
   if (!registry().remove(comm)) return refuse(HCCL_E_PTR, "HcclCommDestroy: comm is not a live communicator");
+  return HCCL_SUCCESS;
+}
+
+HCCL_SIM_EXPORT HcclResult HcclSetConfig(HcclConfig config, union HcclConfigValue configValue) {
+  if (config != HCCL_DETERMINISTIC) {
+    return refuse(HCCL_E_PARA, "HcclSetConfig: unknown config " + std::to_string(static_cast<int>(config)));
+  }
+  if (configValue.value != 0 && configValue.value != 1) {
+    return refuse(HCCL_E_PARA,
+                  "HcclSetConfig: HCCL_DETERMINISTIC takes 0 or 1, not " + std::to_string(configValue.value));
+  }
+  deterministic_config.store(configValue.value, std::memory_order_relaxed);
+  return HCCL_SUCCESS;
+}
+
+HCCL_SIM_EXPORT HcclResult HcclGetConfig(HcclConfig config, union HcclConfigValue* configValue) {
+  if (configValue == nullptr) return refuse(HCCL_E_PTR, "HcclGetConfig: configValue is null");
+  if (config != HCCL_DETERMINISTIC) {
+    return refuse(HCCL_E_PARA, "HcclGetConfig: unknown config " + std::to_string(static_cast<int>(config)));
+  }
+  configValue->value = deterministic_config.load(std::memory_order_relaxed);
   return HCCL_SUCCESS;
 }
 
