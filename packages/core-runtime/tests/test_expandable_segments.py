@@ -228,3 +228,25 @@ print("ok", any(s["is_expandable"] for s in torch.npu.memory_snapshot()))
         env=EXPANDABLE,
     )
     assert "ok True" in stdout
+
+
+def test_page_mappings_count_as_device_calls_and_no_split_pools_keep_own_segments():
+    stdout = run_ok(
+        """
+import torch
+x = torch.empty(50 * 2**20, dtype=torch.uint8, device="npu")  # three 20 MiB pages
+stats = torch.npu.memory_stats()
+print("allocs", stats["num_device_alloc"], "reserved", stats["reserved_bytes.all.current"] // 2**20)
+del x
+torch.npu.empty_cache()
+print("frees", torch.npu.memory_stats()["num_device_free"])
+pool = torch.npu.MemPool(no_split=True)
+with torch.npu.use_mem_pool(pool):
+    kept = [torch.empty(3000, device="npu") for _ in range(3)]
+print("no_split", [s["is_expandable"] for s in pool.snapshot()])
+""",
+        env=EXPANDABLE,
+    )
+    assert "allocs 3 reserved 60" in stdout, stdout
+    assert "frees 3" in stdout, stdout
+    assert "no_split [False, False, False]" in stdout, stdout

@@ -341,8 +341,8 @@ class DeviceCachingAllocator {
     BlockPool& pool = poolFor(size, stream);
     Block* block = config_.caching_enabled() ? takeCachedBlock(pool, stream, size) : nullptr;
     if (C10_UNLIKELY(block == nullptr)) {
-      block = expandable_segments_ ? growExpandableSegment(pool, stream, size)
-                                   : allocateSegment(pool, stream, segmentSizeFor(size));
+      block = usesExpandableSegments(pool) ? growExpandableSegment(pool, stream, size)
+                                           : allocateSegment(pool, stream, segmentSizeFor(size));
     }
     if (C10_UNLIKELY(block == nullptr)) {
       block = takeFromPoolsUsableOnOom(pool, stream, size);
@@ -915,6 +915,13 @@ class DeviceCachingAllocator {
 
   // ---- expandable segments ----
 
+  // A no_split pool gives each allocation a segment of its own, which an
+  // expandable segment is not: it keeps aclrtMalloc segments.
+  bool usesExpandableSegments(const BlockPool& pool) const {
+    const PrivatePool* owner = pool.owner_private_pool;
+    return expandable_segments_ && (owner == nullptr || !owner->options.no_split);
+  }
+
   // A block of at least `size` bytes for `stream` from `pool`, made of the
   // free memory at the start of an unmapped range of the stream's expandable
   // segment and of pages newly mapped there; null when the device (or the
@@ -969,6 +976,8 @@ class DeviceCachingAllocator {
       return nullptr;
     }
     increaseStat(stats_.reserved_bytes, pool.is_small, length);
+    // As on CUDA, each page mapped counts as a device allocation.
+    stats_.num_device_alloc += static_cast<int64_t>(length / segment.pageSize());
     removeFromPool(unmapped);
     if (length < unmapped->size) {
       insertIntoPool(splitBlock(unmapped, length));
@@ -1059,6 +1068,7 @@ class DeviceCachingAllocator {
     ExpandableSegment& segment = *middle->expandable;
     segment.unmap(static_cast<size_t>(static_cast<char*>(middle->ptr) - segment.base()), length, spare);
     decreaseStat(stats_.reserved_bytes, small, length);
+    stats_.num_device_free += static_cast<int64_t>(length / segment.pageSize());
     middle->mapped = false;
     insertIntoPool(mergeFreeNeighbours(middle));
   }
