@@ -468,7 +468,7 @@ class DeviceCachingAllocator {
   void emptyVirtAddrCache() {
     std::lock_guard<std::mutex> lock(mutex_);
     synchronizeAndFreeEvents();
-    for (BlockPool* pool : allBlockPools()) {
+    for (BlockPool* pool : releasableBlockPools()) {
       unmapFreePages(*pool, PageDisposal::Keep);
     }
   }
@@ -624,10 +624,15 @@ class DeviceCachingAllocator {
 
   // ---- pools ----
 
-  // The default pools and those of every private pool.
-  std::vector<BlockPool*> allBlockPools() {
+  // The pools whose cached memory may go back to the device: the default ones
+  // and those of private pools nothing uses any more (a graph replays into
+  // its pool's memory, cached blocks included).
+  std::vector<BlockPool*> releasableBlockPools() {
     std::vector<BlockPool*> pools{&large_pool_, &small_pool_};
     for (auto& [pool_id, pool] : private_pools_) {
+      if (pool->use_count > 0) {
+        continue;
+      }
       pools.push_back(&pool->large_blocks);
       pools.push_back(&pool->small_blocks);
     }
