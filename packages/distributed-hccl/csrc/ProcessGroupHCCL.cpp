@@ -12,6 +12,7 @@
 #include "npu/NPUCachingAllocator.h"
 #include "npu/NPUFunctions.h"
 #include "npu/NPUGuardImpl.h"
+#include "npu/NPURecovery.h"
 
 namespace torch_npu::hccl {
 namespace {
@@ -152,6 +153,8 @@ c10::intrusive_ptr<c10d::Work> ProcessGroupHCCL::collective(c10::Device device, 
                                                             const std::vector<at::Tensor>& inputs,
                                                             std::vector<at::Tensor> outputs, const Body& body,
                                                             bool blocks_host) {
+  // As the reference's: a stopped device (torch.npu.stop_device) takes no collective either.
+  npu::checkNotStopped(device.index());
   applyDeterministicConfig();
   DeviceState& state = stateFor(device);
   const npu::NPUGuard guard(device.index());

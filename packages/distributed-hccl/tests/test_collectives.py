@@ -301,3 +301,29 @@ def test_deterministic_algorithms_reach_hccl_before_each_collective():
     results = run_ranks(DETERMINISTIC, 2)
     assert_all_passed(results)
     assert all("deterministic 0 1 0 8.0" in r.stdout for r in results), [r.stdout for r in results]
+
+
+STOPPED = r"""
+dist.init_process_group("hccl")
+npu = torch.device("npu", rank)
+x = torch.ones(8, device=npu)
+dist.all_reduce(x)
+torch.npu.synchronize()
+torch.npu.stop_device(rank)
+try:
+    dist.all_reduce(x)
+    print("collective ran", flush=True)
+except RuntimeError as error:
+    print("refused:", str(error).startswith("FORCE STOP."), flush=True)
+torch.npu.restart_device(rank)
+dist.all_reduce(x)
+print("after restart", float(x[0]), flush=True)
+"""
+
+
+def test_a_stopped_device_takes_no_collective_until_restarted():
+    results = run_ranks(STOPPED, 2)
+    assert_all_passed(results)
+    for result in results:
+        assert "refused: True" in result.stdout and "collective ran" not in result.stdout, result.stdout
+        assert "after restart 4.0" in result.stdout, result.stdout
