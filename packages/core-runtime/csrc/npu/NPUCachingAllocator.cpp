@@ -541,8 +541,6 @@ class DeviceCachingAllocator {
     }
   }
 
-
-
   bool holdsAnyOf(const std::vector<std::pair<uintptr_t, size_t>>& ranges) const {
     std::lock_guard<std::mutex> lock(mutex_);
     for (const Block* head : segment_heads_) {
@@ -898,24 +896,40 @@ class DeviceCachingAllocator {
         return nullptr;
       }
     }
-    Block* segment = blocks_.acquire();
-    segment->device = device_;
-    segment->stream = stream;
-    segment->pool = &pool;
-    segment->ptr = ptr;
-    segment->size = segment_size;
-    segment_heads_.insert(segment);
-    if (PrivatePool* owner = pool.owner_private_pool) {
-      owner->segment_count += 1;
-    }
-
-    increaseStat(stats_.segment, pool.is_small, 1);
+    Block* segment = addSegmentHead(pool, stream, ptr, segment_size);
     increaseStat(stats_.reserved_bytes, pool.is_small, segment_size);
     stats_.num_device_alloc += 1;
     if (isOversize(segment_size)) {
       stats_.oversize_segments.increase(1);
     }
     return segment;
+  }
+
+  // The first block of a new segment of `pool` at [ptr, ptr + size), counted
+  // as a segment of the pool; in no pool set yet.
+  Block* addSegmentHead(BlockPool& pool, aclrtStream stream, void* ptr, size_t size) {
+    Block* head = blocks_.acquire();
+    head->device = device_;
+    head->stream = stream;
+    head->pool = &pool;
+    head->ptr = ptr;
+    head->size = size;
+    segment_heads_.insert(head);
+    if (PrivatePool* owner = pool.owner_private_pool) {
+      owner->segment_count += 1;
+    }
+    increaseStat(stats_.segment, pool.is_small, 1);
+    return head;
+  }
+
+  // Undoes addSegmentHead for a segment that is gone, whose only block `head` is in no pool set.
+  void removeSegmentHead(Block* head) {
+    segment_heads_.erase(head);
+    if (PrivatePool* owner = head->pool->owner_private_pool) {
+      owner->segment_count -= 1;
+    }
+    decreaseStat(stats_.segment, head->pool->is_small, 1);
+    blocks_.recycle(head);
   }
 
   // ---- expandable segments ----
@@ -1002,20 +1016,10 @@ class DeviceCachingAllocator {
     // As the reference does: room for all of the device's memory and an eighth more.
     const size_t reserved = roundUp(totalMemory() + totalMemory() / 8, page_size);
     auto segment = std::make_unique<ExpandableSegment>(device_, page_size, reserved);
-    Block* head = blocks_.acquire();
-    head->device = device_;
-    head->stream = stream;
-    head->pool = &pool;
-    head->ptr = segment->base();
-    head->size = segment->size();
+    Block* head = addSegmentHead(pool, stream, segment->base(), segment->size());
     head->expandable = segment.get();
     head->mapped = false;
     insertIntoPool(head);
-    segment_heads_.insert(head);
-    if (PrivatePool* owner = pool.owner_private_pool) {
-      owner->segment_count += 1;
-    }
-    increaseStat(stats_.segment, pool.is_small, 1);
     expandable_segments_by_pool_.emplace(key, ExpandableSegmentEntry{std::move(segment), head});
     return head;
   }
@@ -1093,12 +1097,7 @@ class DeviceCachingAllocator {
         continue;
       }
       removeFromPool(head);
-      segment_heads_.erase(head);
-      if (PrivatePool* owner = head->pool->owner_private_pool) {
-        owner->segment_count -= 1;
-      }
-      decreaseStat(stats_.segment, head->pool->is_small, 1);
-      blocks_.recycle(head);
+      removeSegmentHead(head);
       it = expandable_segments_by_pool_.erase(it);  // releases the reservation
     }
   }
@@ -1130,18 +1129,12 @@ class DeviceCachingAllocator {
     }
     // aclrtFree waits for the device's streams first (as cudaFree does).
     trace::report(trace::Kind::DeviceSynchronize, device_, nullptr, nullptr);
-    const bool small = block->pool->is_small;
-    decreaseStat(stats_.segment, small, 1);
-    decreaseStat(stats_.reserved_bytes, small, block->size);
+    decreaseStat(stats_.reserved_bytes, block->pool->is_small, block->size);
     stats_.num_device_free += 1;
     if (isOversize(block->size)) {
       stats_.oversize_segments.decrease(1);
     }
-    segment_heads_.erase(block);
-    if (PrivatePool* owner = block->pool->owner_private_pool) {
-      owner->segment_count -= 1;
-    }
-    blocks_.recycle(block);
+    removeSegmentHead(block);
   }
 
   void releaseCachedSegments() {
