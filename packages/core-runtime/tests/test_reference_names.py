@@ -48,10 +48,8 @@ REFERENCE_NPU = _REFERENCE_NPU_ONLY + REFERENCE_MEMORY
 # Not provided yet (issue 13 and later): each is absent, not a stub.
 NOT_YET = {
     "stress_detect",
-    "graph_task_group_begin", "graph_task_group_end", "graph_task_update_begin", "graph_task_update_end",
     "ipc_collect", "obfuscation_initialize", "obfuscation_finalize", "obfuscation_calculate",
-    "use_compatible_impl", "are_compatible_impl_enabled", "NpuGraphOpHandler", "register_npu_graph_handler",
-    "super_kernel_scope_begin", "super_kernel_scope_end", "npurt",
+    "use_compatible_impl", "are_compatible_impl_enabled", "super_kernel_scope_begin", "super_kernel_scope_end", "npurt",
 }  # fmt: skip
 
 

@@ -99,4 +99,8 @@
     (stream, status, modelRI))                                                                           \
   X(aclError, aclmdlRICaptureEnd, (aclrtStream stream, aclmdlRI * modelRI), (stream, modelRI))           \
   X(aclError, aclmdlRIExecuteAsync, (aclmdlRI modelRI, aclrtStream stream), (modelRI, stream))           \
-  X(aclError, aclmdlRIDestroy, (aclmdlRI modelRI), (modelRI))
+  X(aclError, aclmdlRIDestroy, (aclmdlRI modelRI), (modelRI))                                            \
+  X(aclError, aclmdlRICaptureTaskGrpBegin, (aclrtStream stream), (stream))                               \
+  X(aclError, aclmdlRICaptureTaskGrpEnd, (aclrtStream stream, aclrtTaskGrp * handle), (stream, handle))  \
+  X(aclError, aclmdlRICaptureTaskUpdateBegin, (aclrtStream stream, aclrtTaskGrp handle), (stream, handle)) \
+  X(aclError, aclmdlRICaptureTaskUpdateEnd, (aclrtStream stream), (stream))

@@ -35,6 +35,28 @@ c10::MempoolId_t graph_pool_handle() {
   return newMempoolId(/*user_created=*/true);
 }
 
+void graphTaskGroupBegin(const NPUStream& stream) {
+  const NPUGuard guard(stream.device_index());
+  NPU_CHECK(acl::aclmdlRICaptureTaskGrpBegin(stream.stream()));
+}
+
+aclrtTaskGrp graphTaskGroupEnd(const NPUStream& stream) {
+  const NPUGuard guard(stream.device_index());
+  aclrtTaskGrp group = nullptr;
+  NPU_CHECK(acl::aclmdlRICaptureTaskGrpEnd(stream.stream(), &group));
+  return group;
+}
+
+void graphTaskUpdateBegin(const NPUStream& stream, aclrtTaskGrp group) {
+  const NPUGuard guard(stream.device_index());
+  NPU_CHECK(acl::aclmdlRICaptureTaskUpdateBegin(stream.stream(), group));
+}
+
+void graphTaskUpdateEnd(const NPUStream& stream) {
+  const NPUGuard guard(stream.device_index());
+  NPU_CHECK(acl::aclmdlRICaptureTaskUpdateEnd(stream.stream()));
+}
+
 int capturesUnderway() noexcept {
   return captures_underway.load(std::memory_order_acquire);
 }

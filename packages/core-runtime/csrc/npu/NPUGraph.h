@@ -59,6 +59,17 @@ class NPUGraph {
 // A new pool id for graphs to share (torch.npu.graph_pool_handle).
 c10::MempoolId_t graph_pool_handle();
 
+// Task groups, for the graph dispatch mode of torch.npu.graph: the work that
+// a capturing `stream` enqueues between graphTaskGroupBegin and
+// graphTaskGroupEnd becomes a group; the work another stream enqueues between
+// graphTaskUpdateBegin and graphTaskUpdateEnd (as many tasks, launched the
+// same way with new host-side arguments) replaces the group, in that stream's
+// order, for every later replay (aclmdlRICaptureTaskGrp*, TaskUpdate*).
+void graphTaskGroupBegin(const NPUStream& stream);
+aclrtTaskGrp graphTaskGroupEnd(const NPUStream& stream);
+void graphTaskUpdateBegin(const NPUStream& stream, aclrtTaskGrp group);
+void graphTaskUpdateEnd(const NPUStream& stream);
+
 // How many NPUGraph captures are under way in the process: the cheap test
 // that lets hot paths skip asking the runtime whether a stream captures.
 int capturesUnderway() noexcept;

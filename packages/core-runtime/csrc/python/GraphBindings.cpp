@@ -10,6 +10,11 @@ namespace py = pybind11;
 
 namespace {
 
+// What graph_task_group_end hands to Python: opaque, for graph_task_update_begin.
+struct NPUTaskGroupHandle {
+  aclrtTaskGrp task_group = nullptr;
+};
+
 aclmdlRICaptureMode captureModeFromName(const std::string& name) {
   if (name == "global") {
     return ACL_MODEL_RI_CAPTURE_MODE_GLOBAL;
@@ -43,6 +48,14 @@ void initGraphBindings(py::module_& m) {
       .def("reset", &npu::NPUGraph::reset, py::call_guard<py::gil_scoped_release>())
       .def("pool", &npu::NPUGraph::pool);
   m.def("_graph_pool_handle", &npu::graph_pool_handle);
+  py::class_<NPUTaskGroupHandle>(m, "_NPUTaskGroupHandle");
+  m.def("_graph_task_group_begin", [](c10::Stream stream) { npu::graphTaskGroupBegin(npu::NPUStream(stream)); });
+  m.def("_graph_task_group_end",
+        [](c10::Stream stream) { return NPUTaskGroupHandle{npu::graphTaskGroupEnd(npu::NPUStream(stream))}; });
+  m.def("_graph_task_update_begin", [](c10::Stream stream, const NPUTaskGroupHandle& handle) {
+    npu::graphTaskUpdateBegin(npu::NPUStream(stream), handle.task_group);
+  });
+  m.def("_graph_task_update_end", [](c10::Stream stream) { npu::graphTaskUpdateEnd(npu::NPUStream(stream)); });
   m.def("_npu_isCurrentStreamCapturing", &npu::isCurrentStreamCapturing);
 }
 

@@ -1,4 +1,5 @@
 #include "acl/AclApi.h"
+#include "npu/NPUEvent.h"
 #include "npu/NPUException.h"
 #include "npu/NPUResourceLimits.h"
 #include "npu/NPUStream.h"
@@ -65,6 +66,15 @@ void initStreamBindings(py::module_& m) {
         npu::resetStreamResLimit(unpack(stream_id, device_index, device_type));
       },
       py::arg("stream_id"), py::arg("device_index"), py::arg("device_type"));
+  // torch.npu.ExternalEvent: a flag a stream may wait for before its record.
+  // synchronize() may wait for another thread's record: it releases the GIL.
+  py::class_<npu::NPUEvent>(m, "_NPUExternalEvent")
+      .def(py::init([] { return npu::NPUEvent(/*enable_timing=*/false, /*external=*/true); }))
+      .def("record", [](npu::NPUEvent& self, c10::Stream stream) { self.record(npu::NPUStream(stream)); })
+      .def("wait", [](const npu::NPUEvent& self, c10::Stream stream) { self.block(npu::NPUStream(stream)); })
+      .def("reset", [](npu::NPUEvent& self, c10::Stream stream) { self.reset(npu::NPUStream(stream)); })
+      .def("query", &npu::NPUEvent::query)
+      .def("synchronize", &npu::NPUEvent::synchronize, py::call_guard<py::gil_scoped_release>());
   m.def("_npu_streamPriority", [](int64_t stream_id, int64_t device_index, int64_t device_type) {
     return unpack(stream_id, device_index, device_type).priority();
   });

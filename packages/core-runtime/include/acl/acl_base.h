@@ -19,6 +19,8 @@ extern "C" {
 #endif
 
 typedef int aclError;
+// A task group of a stream capture (aclmdlRICaptureTaskGrpEnd).
+typedef void* aclrtTaskGrp;
 
 // Error codes (CANN's public values). CANN declares these four as constants
 // and the runtime's codes below as macros; ours do the same.

@@ -7,14 +7,14 @@ using namespace npu_sim;
 
 namespace {
 
-aclError createEvent(const char* api, aclrtEvent* event, bool timing) {
+aclError createEvent(const char* api, aclrtEvent* event, bool timing, bool external) {
   if (event == nullptr) return fail(ACL_ERROR_INVALID_PARAM, "%s: event is null", api);
   Session* session = nullptr;
   Device* device = nullptr;
   if (aclError error = requireSession(api, session); error != ACL_SUCCESS) return error;
   // Events live in a device context on CANN, so a current device is required.
   if (aclError error = requireCurrentDevice(api, *session, device); error != ACL_SUCCESS) return error;
-  *event = session->events().add(std::make_shared<Event>(timing));
+  *event = session->events().add(std::make_shared<Event>(timing, external));
   return ACL_SUCCESS;
 }
 
@@ -23,16 +23,18 @@ aclError createEvent(const char* api, aclrtEvent* event, bool timing) {
 extern "C" {
 
 aclError aclrtCreateEvent(aclrtEvent* event) {
-  return guarded("aclrtCreateEvent", [&] { return createEvent("aclrtCreateEvent", event, true); });
+  return guarded("aclrtCreateEvent", [&] { return createEvent("aclrtCreateEvent", event, true, false); });
 }
 
 aclError aclrtCreateEventWithFlag(aclrtEvent* event, uint32_t flag) {
   return guarded("aclrtCreateEventWithFlag", [&]() -> aclError {
-    constexpr uint32_t kKnownFlags = ACL_EVENT_SYNC | ACL_EVENT_CAPTURE_STREAM_PROGRESS | ACL_EVENT_TIME_LINE;
+    constexpr uint32_t kKnownFlags =
+        ACL_EVENT_SYNC | ACL_EVENT_CAPTURE_STREAM_PROGRESS | ACL_EVENT_TIME_LINE | ACL_EVENT_EXTERNAL;
     if ((flag & ~kKnownFlags) != 0) {
       return fail(ACL_ERROR_INVALID_PARAM, "aclrtCreateEventWithFlag: unknown flags 0x%x", flag & ~kKnownFlags);
     }
-    return createEvent("aclrtCreateEventWithFlag", event, (flag & ACL_EVENT_TIME_LINE) != 0);
+    return createEvent("aclrtCreateEventWithFlag", event, (flag & ACL_EVENT_TIME_LINE) != 0,
+                       (flag & ACL_EVENT_EXTERNAL) != 0);
   });
 }
 
@@ -60,14 +62,18 @@ aclError aclrtRecordEvent(aclrtEvent event, aclrtStream stream) {
     if (aclError error = resolveStreamForLaunch("aclrtRecordEvent", *session, stream, on); error != ACL_SUCCESS) {
       return error;
     }
-    target->record(*on);
+    if (target->external()) {
+      on->submit(target->raiseTask());
+    } else {
+      target->record(*on);
+    }
     return ACL_SUCCESS;
   });
 }
 
 // Takes effect at once rather than in stream order: waits already enqueued
 // captured their record, and after the reset the event reads as never
-// recorded (complete).
+// recorded (complete). An external event's flag is lowered in stream order.
 aclError aclrtResetEvent(aclrtEvent event, aclrtStream stream) {
   return guarded("aclrtResetEvent", [&]() -> aclError {
     Session* session = nullptr;
@@ -78,7 +84,11 @@ aclError aclrtResetEvent(aclrtEvent event, aclrtStream stream) {
     if (aclError error = resolveStreamForLaunch("aclrtResetEvent", *session, stream, on); error != ACL_SUCCESS) {
       return error;
     }
-    target->reset();
+    if (target->external()) {
+      on->submit(target->lowerTask());
+    } else {
+      target->reset();
+    }
     return ACL_SUCCESS;
   });
 }
@@ -91,6 +101,10 @@ aclError aclrtQueryEventStatus(aclrtEvent event, aclrtEventRecordedStatus* statu
     if (aclError error = requireSession("aclrtQueryEventStatus", session); error != ACL_SUCCESS) return error;
     if (aclError error = resolveEvent("aclrtQueryEventStatus", *session, event, target); error != ACL_SUCCESS) {
       return error;
+    }
+    if (target->external()) {
+      *status = target->flag().raised() ? ACL_EVENT_RECORDED_STATUS_COMPLETE : ACL_EVENT_RECORDED_STATUS_NOT_READY;
+      return ACL_SUCCESS;
     }
     if (target->activeCapture()) {
       return fail(ACL_ERROR_RT_EVENT_CAPTURED,
@@ -110,6 +124,10 @@ aclError aclrtSynchronizeEvent(aclrtEvent event) {
     if (aclError error = requireSession("aclrtSynchronizeEvent", session); error != ACL_SUCCESS) return error;
     if (aclError error = resolveEvent("aclrtSynchronizeEvent", *session, event, target); error != ACL_SUCCESS) {
       return error;
+    }
+    if (target->external()) {  // until a record raises the flag
+      target->flag().waitRaised();
+      return ACL_SUCCESS;
     }
     if (target->activeCapture()) {
       return fail(ACL_ERROR_RT_EVENT_CAPTURED,
@@ -138,7 +156,8 @@ aclError aclrtEventElapsedTime(float* ms, aclrtEvent startEvent, aclrtEvent endE
     }
     if (!start->timing() || !end->timing()) {
       return fail(ACL_ERROR_INVALID_PARAM,
-                  "aclrtEventElapsedTime: both events need timing (aclrtCreateEvent or ACL_EVENT_TIME_LINE)");
+                  "aclrtEventElapsedTime: both events need timing (aclrtCreateEvent or ACL_EVENT_TIME_LINE, "
+                  "without ACL_EVENT_EXTERNAL)");
     }
     const std::shared_ptr<const EventRecord> start_record = start->latest();
     const std::shared_ptr<const EventRecord> end_record = end->latest();

@@ -106,6 +106,10 @@ aclError aclrtStreamWaitEvent(aclrtStream stream, aclrtEvent event) {
     if (aclError error = resolveEvent("aclrtStreamWaitEvent", *session, event, awaited); error != ACL_SUCCESS) {
       return error;
     }
+    if (awaited->external()) {  // waits for the flag when the stream reaches the wait
+      target->submit(awaited->waitTask());
+      return ACL_SUCCESS;
+    }
     if (const std::shared_ptr<ModelRI> recorded_in = awaited->activeCapture()) {
       // Recorded earlier on the same capturing stream: already in order.
       if (recorded_in == target->capture()) return ACL_SUCCESS;

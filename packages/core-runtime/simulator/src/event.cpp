@@ -18,6 +18,21 @@ void Event::record(Stream& stream) {
                      ActivityLabel{NPU_SIM_ACTIVITY_EVENT_RECORD, "EVENT_RECORD"}});
 }
 
+Task Event::raiseTask() const {
+  return Task{[flag = flag_] { flag->raise(); }, TaskKind::Sync,
+              ActivityLabel{NPU_SIM_ACTIVITY_EVENT_RECORD, "EVENT_RECORD"}};
+}
+
+Task Event::waitTask() const {
+  return Task{[flag = flag_] { flag->waitRaised(); }, TaskKind::Sync,
+              ActivityLabel{NPU_SIM_ACTIVITY_EVENT_WAIT, "EVENT_WAIT"}};
+}
+
+Task Event::lowerTask() const {
+  return Task{[flag = flag_] { flag->lower(); }, TaskKind::Sync,
+              ActivityLabel{NPU_SIM_ACTIVITY_EVENT_RECORD, "EVENT_RESET"}};
+}
+
 std::shared_ptr<EventRecord> Event::startRecord(const Stream& stream) {
   auto record = std::make_shared<EventRecord>(stream.sharedFailures());
   std::lock_guard lock(mutex_);

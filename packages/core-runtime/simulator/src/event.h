@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "progress_counter.h"
 #include "task_failures.h"
+#include "task_queue.h"
 
 namespace npu_sim {
 
@@ -50,13 +51,55 @@ class EventRecord {
   ProgressCounter reached_;
 };
 
+// The state of an ACL_EVENT_EXTERNAL event: a flag that records raise and
+// resets lower. Raises are counted, so a waiter knows it is raised when the
+// count passes its value at the last lowering.
+class ExternalFlag {
+ public:
+  void raise() noexcept {
+    std::lock_guard lock(mutex_);
+    raises_.advanceTo(raises_.value() + 1);
+  }
+  void lower() noexcept {
+    std::lock_guard lock(mutex_);
+    lowered_at_ = raises_.value();
+  }
+  bool raised() const noexcept {
+    std::lock_guard lock(mutex_);
+    return raises_.value() > lowered_at_;
+  }
+  void waitRaised() const noexcept {
+    uint64_t target = 0;
+    {
+      std::lock_guard lock(mutex_);
+      target = lowered_at_ + 1;
+    }
+    raises_.waitFor(target);
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  ProgressCounter raises_;
+  uint64_t lowered_at_ = 0;
+};
+
 // Always owned by a shared_ptr: a capture keeps the events it records.
 class Event : public std::enable_shared_from_this<Event> {
  public:
-  explicit Event(bool timing) noexcept : timing_(timing) {}
+  Event(bool timing, bool external) noexcept
+      : timing_(timing && !external), flag_(external ? std::make_shared<ExternalFlag>() : nullptr) {}
 
   // Whether aclrtEventElapsedTime may use this event.
   bool timing() const noexcept { return timing_; }
+
+  // ACL_EVENT_EXTERNAL: record, wait and reset are tasks on the stream that
+  // raise, wait for and lower the flag, and a capture records them as such,
+  // so they act again at every replay.
+  bool external() const noexcept { return flag_ != nullptr; }
+  Task raiseTask() const;
+  Task waitTask() const;
+  Task lowerTask() const;
+  const ExternalFlag& flag() const noexcept { return *flag_; }
 
   // Enqueues a new record on `stream`; it becomes the event's latest. On a
   // capturing stream the capture records it instead, and until a replay
@@ -72,6 +115,7 @@ class Event : public std::enable_shared_from_this<Event> {
 
  private:
   const bool timing_;
+  const std::shared_ptr<ExternalFlag> flag_;
   mutable std::mutex mutex_;
   std::shared_ptr<const EventRecord> latest_;
   std::weak_ptr<ModelRI> captured_in_;

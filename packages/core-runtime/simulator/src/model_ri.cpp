@@ -7,12 +7,12 @@ namespace npu_sim {
 
 void ModelRI::append(Task task) {
   std::lock_guard lock(mutex_);
-  steps_->push_back(Step{std::move(task), nullptr});
+  steps_->push_back(Step{std::move(task), nullptr, nullptr});
 }
 
 void ModelRI::appendEventRecord(std::shared_ptr<Event> event) {
   std::lock_guard lock(mutex_);
-  steps_->push_back(Step{Task{}, std::move(event)});
+  steps_->push_back(Step{Task{}, std::move(event), nullptr});
 }
 
 void ModelRI::invalidate() {
@@ -55,6 +55,47 @@ bool ModelRI::capturing() const {
   return state_ != State::Captured;
 }
 
+bool ModelRI::beginTaskGroup() {
+  std::lock_guard lock(mutex_);
+  if (open_group_start_) return false;
+  open_group_start_ = steps_->size();
+  return true;
+}
+
+ModelRI::GroupEnd ModelRI::endTaskGroup(std::shared_ptr<TaskGroup>& group) {
+  std::lock_guard lock(mutex_);
+  if (!open_group_start_) return GroupEnd::NoneOpen;
+  const auto first = steps_->begin() + static_cast<std::ptrdiff_t>(*open_group_start_);
+  open_group_start_.reset();
+  std::vector<Task> tasks;
+  for (auto step = first; step != steps_->end(); ++step) {
+    // An event record is made anew by each replay, which a replaced task
+    // could not be; the group is dropped and its tasks stay ordinary ones.
+    if (step->recorded_event) return GroupEnd::HoldsEventRecord;
+    tasks.push_back(step->task);
+  }
+  group = std::make_shared<TaskGroup>(device_index_, std::move(tasks));
+  steps_->erase(first, steps_->end());
+  steps_->push_back(Step{Task{}, nullptr, group});
+  groups_.push_back(group);
+  return GroupEnd::Ended;
+}
+
+std::vector<std::shared_ptr<TaskGroup>> ModelRI::taskGroups() const {
+  std::lock_guard lock(mutex_);
+  return groups_;
+}
+
+bool ModelRI::takeTasks(std::vector<Task>& tasks) {
+  std::lock_guard lock(mutex_);
+  for (Step& step : *steps_) {
+    if (step.recorded_event || step.group) return false;
+    tasks.push_back(std::move(step.task));
+  }
+  steps_->clear();
+  return true;
+}
+
 Task ModelRI::replayOn(Stream& stream) const {
   std::shared_ptr<const std::vector<Step>> steps;
   {
@@ -71,17 +112,14 @@ Task ModelRI::replayOn(Stream& stream) const {
                 for (const Step& step : *steps) {
                   if (step.recorded_event) {
                     records[next_record++]->markReached();
+                  } else if (step.group) {
+                    for (const Task& task : *step.group->tasks()) task.run();
                   } else {
                     step.task.run();
                   }
                 }
               },
               TaskKind::Work, ActivityLabel{NPU_SIM_ACTIVITY_KERNEL, "aclmdlRIExecuteAsync"}};
-}
-
-size_t ModelRI::taskCount() const {
-  std::lock_guard lock(mutex_);
-  return steps_->size();
 }
 
 }  // namespace npu_sim

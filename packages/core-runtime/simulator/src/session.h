@@ -48,6 +48,8 @@ class Session {
   HandleRegistry<Event>& events() noexcept { return events_; }
   // Captured and capturing models (aclmdlRI).
   HandleRegistry<ModelRI>& models() noexcept { return models_; }
+  // Task groups of captured models (aclrtTaskGrp); a model's die with it.
+  HandleRegistry<TaskGroup>& taskGroups() noexcept { return task_groups_; }
   // The captures under way; `device` -1: on every device.
   std::vector<std::shared_ptr<ModelRI>> activeCaptures(int32_t device = -1) const;
   ReportHub& reports() noexcept { return reports_; }
@@ -93,6 +95,7 @@ class Session {
   ReportHub reports_;
   HandleRegistry<Event> events_;
   HandleRegistry<ModelRI> models_;
+  HandleRegistry<TaskGroup> task_groups_;
   // Last, so it is destroyed first: each created stream drains while the
   // devices, memory and inboxes its tasks use still exist.
   HandleRegistry<Stream> streams_;

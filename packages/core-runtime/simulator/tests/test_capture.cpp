@@ -186,3 +186,82 @@ TEST_CASE(operations_not_permitted_while_capturing_invalidate_the_capture) {
   CHECK_ACL(aclrtFree(device));
   CHECK_ACL(aclrtDestroyStream(stream));
 }
+
+namespace {
+
+// A replayable task that stores `value` into `*target` each time it runs.
+struct Store {
+  std::atomic<int>* target;
+  int value;
+};
+
+void runStore(void* arg) {
+  auto* store = static_cast<Store*>(arg);
+  store->target->store(store->value);
+}
+void releaseStore(void* arg) { delete static_cast<Store*>(arg); }
+
+aclError launchStore(aclrtStream stream, std::atomic<int>& target, int value) {
+  return npuSimLaunchReplayableHostTask(stream, &runStore, &releaseStore, new Store{&target, value},
+                                        NPU_SIM_ACTIVITY_KERNEL, "store");
+}
+
+}  // namespace
+
+TEST_CASE(a_task_update_replaces_a_task_group_in_later_replays) {
+  ScopedSimulator sim;
+  aclrtStream stream = nullptr;
+  aclrtStream updater = nullptr;
+  CHECK_ACL(aclrtCreateStream(&stream));
+  CHECK_ACL(aclrtCreateStream(&updater));
+  aclrtEvent updated = nullptr;
+  CHECK_ACL(aclrtCreateEventWithFlag(&updated, ACL_EVENT_EXTERNAL));
+  std::atomic<int> first{0};
+  std::atomic<int> grouped{0};
+
+  CHECK_ACL(aclmdlRICaptureBegin(stream, ACL_MODEL_RI_CAPTURE_MODE_GLOBAL));
+  CHECK_ACL(launchStore(stream, first, 1));
+  // As torch_npu's graph dispatch does: each replay waits for the update before the group.
+  CHECK_ACL(aclrtStreamWaitEvent(stream, updated));
+  CHECK_ACL(aclrtResetEvent(updated, stream));
+  CHECK_ACL(aclmdlRICaptureTaskGrpBegin(stream));
+  CHECK_ACL_ERROR(aclmdlRICaptureTaskGrpBegin(stream), ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL(launchStore(stream, grouped, 10));
+  aclrtTaskGrp group = nullptr;
+  CHECK_ACL(aclmdlRICaptureTaskGrpEnd(stream, &group));
+  CHECK_ACL_ERROR(aclmdlRICaptureTaskGrpEnd(stream, &group), ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL_ERROR(aclmdlRICaptureTaskUpdateBegin(stream, group), ACL_ERROR_RT_STREAM_CAPTURED);
+  aclmdlRI model = nullptr;
+  CHECK_ACL(aclmdlRICaptureEnd(stream, &model));
+  CHECK_ACL_ERROR(aclmdlRICaptureTaskGrpBegin(stream), ACL_ERROR_RT_STREAM_NOT_CAPTURED);
+
+  for (int value : {20, 30}) {
+    CHECK_ACL(aclmdlRICaptureTaskUpdateBegin(updater, group));
+    CHECK_ACL_ERROR(aclmdlRICaptureEnd(updater, &model), ACL_ERROR_INVALID_PARAM);
+    CHECK_ACL(launchStore(updater, grouped, value));
+    CHECK_ACL(aclmdlRICaptureTaskUpdateEnd(updater));
+    CHECK_ACL(aclrtRecordEvent(updated, updater));
+    CHECK_ACL(aclmdlRIExecuteAsync(model, stream));
+    CHECK_ACL(aclrtSynchronizeStream(stream));
+    CHECK_EQ(first.load(), 1);
+    CHECK_EQ(grouped.load(), value);
+  }
+
+  // An update must bring as many tasks as the group holds; the group keeps its tasks otherwise.
+  CHECK_ACL(aclmdlRICaptureTaskUpdateBegin(updater, group));
+  CHECK_ACL(launchStore(updater, grouped, 40));
+  CHECK_ACL(launchStore(updater, grouped, 50));
+  CHECK_ACL_ERROR(aclmdlRICaptureTaskUpdateEnd(updater), ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL_ERROR(aclmdlRICaptureTaskUpdateEnd(updater), ACL_ERROR_RT_STREAM_NOT_CAPTURED);
+  CHECK_ACL(aclrtRecordEvent(updated, updater));
+  CHECK_ACL(aclmdlRIExecuteAsync(model, stream));
+  CHECK_ACL(aclrtSynchronizeStream(stream));
+  CHECK_EQ(grouped.load(), 30);
+
+  // The group's handle dies with its model.
+  CHECK_ACL(aclmdlRIDestroy(model));
+  CHECK_ACL_ERROR(aclmdlRICaptureTaskUpdateBegin(updater, group), ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL(aclrtDestroyEvent(updated));
+  CHECK_ACL(aclrtDestroyStream(updater));
+  CHECK_ACL(aclrtDestroyStream(stream));
+}

@@ -197,3 +197,47 @@ TEST_CASE(event_handles_are_checked) {
   }).join();
   CHECK_EQ(without_device, ACL_ERROR_RT_CONTEXT_NULL);
 }
+
+TEST_CASE(an_external_event_is_a_flag_a_stream_may_wait_for_before_its_record) {
+  ScopedSimulator sim;
+  aclrtStream waiter = nullptr;
+  aclrtStream recorder = nullptr;
+  CHECK_ACL(aclrtCreateStream(&waiter));
+  CHECK_ACL(aclrtCreateStream(&recorder));
+  aclrtEvent flag = nullptr;
+  CHECK_ACL(aclrtCreateEventWithFlag(&flag, ACL_EVENT_EXTERNAL));
+  aclrtEventRecordedStatus status = ACL_EVENT_RECORDED_STATUS_COMPLETE;
+  CHECK_ACL(aclrtQueryEventStatus(flag, &status));
+  CHECK_EQ(status, ACL_EVENT_RECORDED_STATUS_NOT_READY);
+
+  std::atomic<int> after_wait{0};
+  CHECK_ACL(aclrtStreamWaitEvent(waiter, flag));
+  CHECK_ACL(launch(waiter, [&after_wait] { after_wait.store(1); }));
+  spinFor(std::chrono::milliseconds(20));
+  CHECK_EQ(after_wait.load(), 0);
+  CHECK_ACL(aclrtRecordEvent(flag, recorder));
+  CHECK_ACL(aclrtSynchronizeStream(waiter));
+  CHECK_EQ(after_wait.load(), 1);
+  CHECK_ACL(aclrtSynchronizeEvent(flag));
+  CHECK_ACL(aclrtQueryEventStatus(flag, &status));
+  CHECK_EQ(status, ACL_EVENT_RECORDED_STATUS_COMPLETE);
+
+  // A reset lowers the flag in its stream's order: a later wait waits for a new record.
+  CHECK_ACL(aclrtResetEvent(flag, waiter));
+  CHECK_ACL(aclrtSynchronizeStream(waiter));
+  CHECK_ACL(aclrtQueryEventStatus(flag, &status));
+  CHECK_EQ(status, ACL_EVENT_RECORDED_STATUS_NOT_READY);
+  CHECK_ACL(aclrtStreamWaitEvent(waiter, flag));
+  CHECK_ACL(launch(waiter, [&after_wait] { after_wait.store(2); }));
+  spinFor(std::chrono::milliseconds(20));
+  CHECK_EQ(after_wait.load(), 1);
+  CHECK_ACL(aclrtRecordEvent(flag, recorder));
+  CHECK_ACL(aclrtSynchronizeStream(waiter));
+  CHECK_EQ(after_wait.load(), 2);
+
+  float ms = 0;
+  CHECK_ACL_ERROR(aclrtEventElapsedTime(&ms, flag, flag), ACL_ERROR_INVALID_PARAM);
+  CHECK_ACL(aclrtDestroyEvent(flag));
+  CHECK_ACL(aclrtDestroyStream(recorder));
+  CHECK_ACL(aclrtDestroyStream(waiter));
+}

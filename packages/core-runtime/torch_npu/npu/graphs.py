@@ -6,20 +6,30 @@ submission, so a replay costs the host one launch. A replay reads and writes the
 feed new inputs by copying into the captured input tensors, and read the captured output tensors.
 """
 
+import copy
+import dataclasses
 import typing
-from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type, Union
 
 import torch
 import torch_npu._C as _C
+from torch.utils._python_dispatch import TorchDispatchMode
 
-from .streams import Stream, current_stream, stream as _stream_context
+from .graph_handlers import _NPU_GRAPH_OP_HANDLERS, NpuGraphOpHandler, register_npu_graph_handler
+from .streams import ExternalEvent, Stream, current_stream, stream as _stream_context
 
 __all__ = [
     "is_current_stream_capturing",
     "graph_pool_handle",
+    "graph_task_group_begin",
+    "graph_task_group_end",
+    "graph_task_update_begin",
+    "graph_task_update_end",
     "NPUGraph",
     "graph",
     "make_graphed_callables",
+    "NpuGraphOpHandler",
+    "register_npu_graph_handler",
 ]
 
 _CAPTURE_ERROR_MODES = ("global", "thread_local", "relaxed")
@@ -41,12 +51,119 @@ def graph_pool_handle() -> Tuple[int, int]:
     return _C._graph_pool_handle()
 
 
+def graph_task_group_begin(stream: torch.Stream) -> None:
+    """Start a task group on capturing `stream`: the work it enqueues until :func:`graph_task_group_end`."""
+    _C._graph_task_group_begin(stream)
+
+
+def graph_task_group_end(stream: torch.Stream) -> Any:
+    """End the task group of `stream`; returns its handle, for :func:`graph_task_update_begin`."""
+    return _C._graph_task_group_end(stream)
+
+
+def graph_task_update_begin(stream: torch.Stream, handle: Any) -> None:
+    """Start replacing the task group `handle` of a captured graph with the work `stream` enqueues next.
+
+    The work is recorded, not run, until :func:`graph_task_update_end`; it must launch as many tasks as the
+    group holds (the same operators, with new host-side arguments).
+    """
+    _C._graph_task_update_begin(stream, handle)
+
+
+def graph_task_update_end(stream: torch.Stream) -> None:
+    """End the update on `stream`: the group's new work replaces the old once `stream` reaches this point,
+    for every later replay; record an event here for replays to wait on."""
+    _C._graph_task_update_end(stream)
+
+
+@dataclasses.dataclass
+class _GraphDispatchRecord:
+    """One operator call captured as an updatable task group."""
+
+    event: ExternalEvent
+    handle: Any
+    op_cache_entry: Callable[..., Any]
+    args: List[Any]
+    kwargs: Dict[str, Any]
+    handler: Type[NpuGraphOpHandler]
+
+
+class _GraphDispatchMode(TorchDispatchMode):
+    """Captures each call of an operator with a graph handler as a task group of its own, preceded by a
+    wait for an external event (and its reset), so that each replay waits for the update that
+    :meth:`update` makes of the group on a stream of its own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.graph_dispatch_records: List[_GraphDispatchRecord] = []
+        self._update_stream: Optional[Stream] = None
+
+    def __torch_dispatch__(self, func: Any, types: Any, args: Tuple[Any, ...] = (), kwargs: Any = None) -> Any:
+        kwargs = kwargs or {}
+        handler = _NPU_GRAPH_OP_HANDLERS.get(func.__name__)
+        if handler is None or not handler.should_handle(func, args, kwargs):
+            return func(*args, **kwargs)
+        stream = current_stream()
+        updated = ExternalEvent()
+        updated.wait(stream)
+        updated.reset(stream)
+        func, args, kwargs = handler.prepare_capture(func, args, kwargs)
+        tensor_params = [argument.name for argument in func._schema.arguments if "Tensor" in str(argument.type)]
+        graph_task_group_begin(stream)
+        result = func(*args, **kwargs)
+        handle = graph_task_group_end(stream)
+        self.graph_dispatch_records.append(
+            _GraphDispatchRecord(
+                event=updated,
+                handle=handle,
+                op_cache_entry=func,
+                args=[arg if isinstance(arg, torch.Tensor) and arg.device.type == "npu" else copy.deepcopy(arg)
+                      for arg in args],
+                kwargs={key: handler.record_wrap_kwarg(key, value, tensor_params) for key, value in kwargs.items()},
+                handler=handler,
+            )
+        )
+        return handler.postprocess_result(result, kwargs)
+
+    def update_capture_record(self, cpu_update_input: Sequence[Dict[str, Any]]) -> None:
+        """Relaunch each recorded call with its update (one dict per call, or one for all) into its group."""
+        records = self.graph_dispatch_records
+        if len(cpu_update_input) == 1:
+            cpu_update_input = [dict(cpu_update_input[0]) for _ in records]
+        if len(cpu_update_input) != len(records):
+            raise RuntimeError(
+                f"Currently, there are {len(records)} operators that need to be updated by capture, and there "
+                f"are only {len(cpu_update_input)} elements in the incoming cpu_update_input list"
+            )
+        if self._update_stream is None:
+            self._update_stream = Stream()
+        update_stream = self._update_stream
+        with _stream_context(update_stream):
+            for record, update_input in zip(records, cpu_update_input):
+                for key, value in update_input.items():
+                    if key in record.kwargs:
+                        record.kwargs[key] = value
+                record.handler.update_args(record, update_input)
+                graph_task_update_begin(update_stream, record.handle)
+                try:
+                    record.op_cache_entry(*record.args, **record.kwargs)
+                finally:
+                    graph_task_update_end(update_stream)
+                record.event.record(update_stream)
+
+
 class NPUGraph(_C._NPUGraph):
     """One captured NPU graph.
 
     Usually filled through :class:`graph` or :func:`make_graphed_callables`, which call
     :meth:`capture_begin` and :meth:`capture_end`.
     """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.graph_dispatch_mode = _GraphDispatchMode()
+        self.auto_dispatch_capture = False
+        self._updated_since_replay = False
 
     def capture_begin(self, pool: Optional[Tuple[int, int]] = None, capture_error_mode: str = "global") -> None:
         """Begin capturing the work enqueued on the current stream (which must not be the default stream).
@@ -71,13 +188,41 @@ class NPUGraph(_C._NPUGraph):
         super().capture_end()
 
     def replay(self) -> None:
-        """Enqueue the captured work on the current stream."""
+        """Enqueue the captured work on the current stream.
+
+        A graph captured with ``auto_dispatch_capture=True`` that holds updatable operators waits in each
+        replay for an :meth:`update`: call one before each replay.
+        """
+        if self.graph_dispatch_mode.graph_dispatch_records and not self._updated_since_replay:
+            # The replay would wait on the device for an update that never comes.
+            raise RuntimeError(
+                "This NPUGraph was captured with auto_dispatch_capture=True: each replay waits for an update, "
+                "call update(cpu_update_input) before replay()"
+            )
         super().replay()
+        self._updated_since_replay = False
+
+    def update(self, cpu_update_input: Sequence[Dict[str, Any]]) -> None:
+        """Give the operators captured with handlers new arguments for the next replay.
+
+        Args:
+            cpu_update_input: one dict per captured operator call, in capture order (or a single dict for
+                all), mapping the keys of the handlers' ``UPDATE_SPECS`` (and keyword argument names) to
+                their new values.
+        """
+        if not self.auto_dispatch_capture:
+            raise RuntimeError(
+                "The current graph configuration does not support update,"
+                "Try to capture by setting auto_dispatch_capture=True during capture"
+            )
+        self.graph_dispatch_mode.update_capture_record(cpu_update_input)
+        self._updated_since_replay = True
 
     def reset(self) -> None:
         """Delete the captured graph; its pool's memory returns to the device at the next ``empty_cache``
         once no other graph shares the pool."""
         super().reset()
+        self.graph_dispatch_mode.graph_dispatch_records.clear()
 
     def pool(self) -> Tuple[int, int]:
         """The token of this graph's memory pool, for another capture to share."""
@@ -92,8 +237,9 @@ class graph:
         pool: a graph pool token to share (see :func:`graph_pool_handle`).
         stream: the stream to capture on (made current in the body); None: a side stream shared by
             every ``graph`` context.
-        auto_dispatch_capture: the reference's capture of operator calls for later updates; not
-            supported here yet (True raises).
+        auto_dispatch_capture: capture each call of an operator that has a graph handler (see
+            :func:`register_npu_graph_handler`) so that :meth:`NPUGraph.update` can give it new arguments;
+            each replay then waits for an update.
         capture_error_mode: "global", "thread_local" or "relaxed" (see :meth:`NPUGraph.capture_begin`).
 
     Entering synchronizes the device and empties the caching allocator's cache, so that the capture
@@ -110,13 +256,12 @@ class graph:
         auto_dispatch_capture: bool = False,
         capture_error_mode: str = "global",
     ) -> None:
-        if auto_dispatch_capture:
-            raise NotImplementedError("graph(auto_dispatch_capture=True) is not supported yet")
         if stream is None:
             if graph.default_capture_stream is None:
                 graph.default_capture_stream = Stream()
             stream = graph.default_capture_stream
         self.npu_graph = npu_graph
+        npu_graph.auto_dispatch_capture = auto_dispatch_capture
         self.pool = pool
         self.capture_stream = stream
         self.capture_error_mode = capture_error_mode
@@ -131,8 +276,12 @@ class graph:
         except BaseException:
             self._stream_context.__exit__(None, None, None)
             raise
+        if self.npu_graph.auto_dispatch_capture:
+            self.npu_graph.graph_dispatch_mode.__enter__()
 
     def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+        if self.npu_graph.auto_dispatch_capture:
+            self.npu_graph.graph_dispatch_mode.__exit__(exc_type, exc_value, traceback)
         try:
             self.npu_graph.capture_end()
         except RuntimeError:

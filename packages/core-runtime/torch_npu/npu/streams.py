@@ -124,14 +124,41 @@ class Event(torch.Event):
         return f"<torch_npu.npu.Event device=npu:{self.device.index}>"
 
 
-class ExternalEvent(Event):
-    """An event recorded and waited on explicitly across streams, as torch_npu's ExternalEvent.
+class ExternalEvent:
+    """An event for ordering with NPU graphs, as torch_npu's ExternalEvent (CANN's ACL_EVENT_EXTERNAL).
 
-    It always times its records, so ``elapsed_time`` works between two of them.
+    It is a flag rather than a marker of recorded work: a stream may :meth:`wait` for it before
+    it is recorded (the wait holds the stream until the record), and :meth:`reset` lowers it again
+    once its stream gets there; reset it before reusing it. A graph capture records its waits and
+    resets, so each replay waits for a new record made outside the graph. It does not time.
     """
 
-    def __new__(cls) -> "ExternalEvent":
-        return super().__new__(cls, enable_timing=True)
+    def __init__(self) -> None:
+        _lazy_init()
+        self._event = _C._NPUExternalEvent()
+
+    def record(self, stream: Optional[torch.Stream] = None) -> None:
+        """Raises the flag once `stream` (default: the current stream) reaches this point."""
+        self._event.record(current_stream() if stream is None else stream)
+
+    def wait(self, stream: Optional[torch.Stream] = None) -> None:
+        """Makes `stream`'s later work (default: the current stream's) wait until the flag is raised."""
+        self._event.wait(current_stream() if stream is None else stream)
+
+    def reset(self, stream: Optional[torch.Stream] = None) -> None:
+        """Lowers the flag once `stream` (default: the current stream) reaches this point."""
+        self._event.reset(current_stream() if stream is None else stream)
+
+    def query(self) -> bool:
+        """True when the flag is raised (or the event was never used)."""
+        return self._event.query()
+
+    def synchronize(self) -> None:
+        """Waits on the host until the flag is raised."""
+        self._event.synchronize()
+
+    def __repr__(self) -> str:
+        return "<torch_npu.npu.ExternalEvent>"
 
 
 def current_stream(device: Any = None) -> Stream:
