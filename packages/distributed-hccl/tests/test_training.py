@@ -166,7 +166,11 @@ for step in range(3):
     reference_opt.step()
     opt.zero_grad()
     got = model(x[mine])
-    torch.testing.assert_close(got, expected[mine], rtol=1e-4, atol=1e-5, msg=lambda m: f"step {step} output: {m}")
+    # The last BatchNorm1d normalizes 12 samples: it magnifies the parameters' rounding
+    # differences (~2e-6 after two steps; the two paths reduce in different orders, which
+    # the CPU's vector width decides) to ~5e-5 in the output. Weighing the ranks equally
+    # instead of by count would be off by ~1e-1.
+    torch.testing.assert_close(got, expected[mine], rtol=1e-3, atol=1e-4, msg=lambda m: f"step {step} output: {m}")
     # DDP averages over the ranks: each rank's share of the summed loss, times the world.
     F.cross_entropy(got, y[mine], reduction="sum").mul(world / TOTAL).backward()
     opt.step()
