@@ -4,6 +4,7 @@ The tests import the *installed* torch_npu (run pytest from outside the
 source tree, as the README's test command and nox do).
 """
 
+import gc
 import os
 import subprocess
 import sys
@@ -33,3 +34,16 @@ def _synchronize_after_test():
     if torch.npu.is_initialized():
         for index in range(torch.npu.device_count()):
             torch.npu.synchronize(index)
+
+
+@pytest.fixture
+def release_graphs():
+    """Frees a test's graphs before the next test starts.
+
+    A graphed module and its graphs form a reference cycle (module.forward): collect it now,
+    so that its memory is not freed in the middle of a later test.
+    """
+    yield
+    gc.collect()
+    torch.npu.synchronize()
+    torch.npu.empty_cache()

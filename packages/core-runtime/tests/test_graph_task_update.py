@@ -2,7 +2,6 @@
 auto_dispatch_capture=True captures each call of an operator with a graph handler as a task group, and
 NPUGraph.update relaunches it with new arguments, which every later replay computes with."""
 
-import gc
 import threading
 from types import SimpleNamespace
 
@@ -13,12 +12,7 @@ from torch_npu.npu import NpuGraphOpHandler, register_npu_graph_handler
 from torch_npu.npu.graph_handlers import _NPU_GRAPH_OP_HANDLERS
 
 
-@pytest.fixture(autouse=True)
-def _release_graphs():
-    yield
-    gc.collect()
-    torch.npu.synchronize()
-    torch.npu.empty_cache()
+pytestmark = pytest.mark.usefixtures("release_graphs")
 
 
 @pytest.fixture

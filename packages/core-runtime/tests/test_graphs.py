@@ -3,7 +3,6 @@ replays order with other streams through events; graph pools are shared and rele
 callables give eager's gradients; the operations CUDA forbids during capture raise as there."""
 
 import copy
-import gc
 
 import pytest
 import torch
@@ -12,14 +11,7 @@ import torch_npu  # noqa: F401
 STEPS = 5
 
 
-@pytest.fixture(autouse=True)
-def _release_graphs():
-    yield
-    # A graphed module and its graphs form a reference cycle (module.forward): collect it now,
-    # so that its memory is not freed in the middle of a later test.
-    gc.collect()
-    torch.npu.synchronize()
-    torch.npu.empty_cache()
+pytestmark = pytest.mark.usefixtures("release_graphs")
 
 
 def mlp() -> torch.nn.Module:

@@ -73,20 +73,19 @@ class NpuGraphOpHandler:
 
     @classmethod
     def record_wrap_kwarg(cls, key: str, value: Any, tensor_param_names: Sequence[str]) -> Any:
-        """How the record of a captured call keeps keyword argument `key`.
-
-        NPU tensors are kept themselves: every replay reads their memory, so the record keeps it alive for
-        as long as the graph. Everything else is copied, so that the caller changing a list afterwards does
-        not change what an update relaunches.
-        """
-        if isinstance(value, torch.Tensor) and value.device.type == "npu":
-            return value
+        """How the record of a captured call keeps keyword argument `key`: as `record_argument` keeps a
+        positional one, item by item for a list or tuple."""
         if isinstance(value, (list, tuple)):
-            return type(value)(
-                item if isinstance(item, torch.Tensor) and item.device.type == "npu" else copy.deepcopy(item)
-                for item in value
-            )
-        return copy.deepcopy(value)
+            return type(value)(record_argument(item) for item in value)
+        return record_argument(value)
+
+
+def record_argument(value: Any) -> Any:
+    """An NPU tensor itself (every replay reads its memory, so the record keeps it alive), else a deep copy
+    (so that the caller changing it afterwards does not change what an update relaunches)."""
+    if isinstance(value, torch.Tensor) and value.device.type == "npu":
+        return value
+    return copy.deepcopy(value)
 
 
 _NPU_GRAPH_OP_HANDLERS: Dict[str, Type[NpuGraphOpHandler]] = {}

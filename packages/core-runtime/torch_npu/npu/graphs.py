@@ -6,7 +6,6 @@ submission, so a replay costs the host one launch. A replay reads and writes the
 feed new inputs by copying into the captured input tensors, and read the captured output tensors.
 """
 
-import copy
 import dataclasses
 import typing
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type, Union
@@ -15,7 +14,7 @@ import torch
 import torch_npu._C as _C
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from .graph_handlers import _NPU_GRAPH_OP_HANDLERS, NpuGraphOpHandler, register_npu_graph_handler
+from .graph_handlers import _NPU_GRAPH_OP_HANDLERS, NpuGraphOpHandler, record_argument, register_npu_graph_handler
 from .streams import ExternalEvent, Stream, current_stream, stream as _stream_context
 
 __all__ = [
@@ -117,8 +116,7 @@ class _GraphDispatchMode(TorchDispatchMode):
                 event=updated,
                 handle=handle,
                 op_cache_entry=func,
-                args=[arg if isinstance(arg, torch.Tensor) and arg.device.type == "npu" else copy.deepcopy(arg)
-                      for arg in args],
+                args=[record_argument(arg) for arg in args],
                 kwargs={key: handler.record_wrap_kwarg(key, value, tensor_params) for key, value in kwargs.items()},
                 handler=handler,
             )
