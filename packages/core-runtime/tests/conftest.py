@@ -6,12 +6,14 @@ source tree, as the README's test command and nox do).
 
 import gc
 import os
+import pathlib
 import subprocess
 import sys
 from typing import Dict, Optional
 
 import pytest
 import torch
+import torch_npu
 
 
 def run_python(code: str, env: Optional[Dict[str, str]] = None, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -21,6 +23,16 @@ def run_python(code: str, env: Optional[Dict[str, str]] = None, timeout: float =
     return subprocess.run(
         [sys.executable, "-c", code], env=full_env, capture_output=True, text=True, timeout=timeout
     )
+
+
+def fake_toolkit(root: pathlib.Path, version: str) -> pathlib.Path:
+    """A directory laid out like a CANN toolkit (ASCEND_HOME_PATH) whose runtime is the bundled simulator."""
+    (root / "lib64").mkdir(parents=True)
+    (root / "lib64" / "libascendcl.so").symlink_to(pathlib.Path(torch_npu.__file__).parent / "lib" / "libascendcl_sim.so")
+    arch = f"{os.uname().machine}-linux"
+    (root / arch).mkdir()
+    (root / arch / "ascend_toolkit_install.info").write_text(f"package_name=Ascend-cann-toolkit\nversion={version}\n")
+    return root
 
 
 @pytest.fixture

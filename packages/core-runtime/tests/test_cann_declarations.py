@@ -7,7 +7,8 @@ signatures, the typedefs, each enum's underlying type and each member's value, t
 struct, and each constant's value, type and kind (macro or `static const`). For the runtime it also
 checks that the loader's table (csrc/acl/AclSymbols.h) lists exactly those functions, with the same
 types, and likewise for HCCL's table (distributed-hccl's csrc/HcclSymbols.h) and the profiling table
-(acl/acl_prof.h, checked as a family of its own: profiler's csrc/ProfilingSymbols.h). The functions of
+(acl/acl_prof.h, checked as a family of its own: profiler's csrc/ProfilingSymbols.h), and for the
+hardware self-tests of libascend_ml.so (aml/aml_fwk_detect.h: csrc/acl/AmlSymbols.h). The functions of
 CANN releases after 8.5.0 (acl/acl_rt_newer.h, resolved only where present: csrc/acl/AclNewerSymbols.h)
 are checked against the newest CANN headers. CANN's headers are fetched from the package registry at
 test time, into a temporary directory: they are never kept in this tree.
@@ -44,6 +45,7 @@ LOADER_TABLE = CORE_RUNTIME_SOURCE / "csrc" / "acl" / "AclSymbols.h"
 NEWER_LOADER_TABLE = CORE_RUNTIME_SOURCE / "csrc" / "acl" / "AclNewerSymbols.h"
 HCCL_LOADER_TABLE = PACKAGES_SOURCE / "distributed-hccl" / "csrc" / "HcclSymbols.h"
 PROFILING_LOADER_TABLE = PACKAGES_SOURCE / "profiler" / "csrc" / "ProfilingSymbols.h"
+AML_LOADER_TABLE = CORE_RUNTIME_SOURCE / "csrc" / "acl" / "AmlSymbols.h"
 # Set to 1 to check the headers of the source tree rather than the installed torch_npu's.
 SOURCE_HEADERS_VARIABLE = "TORCH_NPU_CHECK_SOURCE_HEADERS"
 
@@ -89,6 +91,8 @@ FAMILIES = (
            wheel_version=NEWEST_CANN_HEADERS_WHEEL_VERSION),
     Family("acl profiling", "acl", "acl/acl_prof.h", loader_table=PROFILING_LOADER_TABLE,
            loader_macro="TORCH_NPU_ACL_PROFILING_SYMBOLS", only=("acl_prof.h",)),
+    Family("aml detect", "aml", "aml/aml_fwk_detect.h", loader_table=AML_LOADER_TABLE,
+           loader_macro="TORCH_NPU_AML_SYMBOLS"),
     Family("aclnn descriptors", "aclnn", "aclnn/acl_meta.h", source_include=ATEN_OPS_INCLUDE),
     Family("hccl", "hccl", "hccl/hccl.h", source_include=HCCL_INCLUDE, loader_table=HCCL_LOADER_TABLE,
            loader_macro="TORCH_NPU_HCCL_SYMBOLS"),

@@ -1,7 +1,6 @@
 """python -m torch_npu.utils.collect_env: the environment report."""
 
 import os
-import pathlib
 import platform
 import subprocess
 import sys
@@ -12,6 +11,8 @@ import torch
 import torch_npu
 from torch_npu import _build_info
 from torch_npu.utils import collect_env
+
+from conftest import fake_toolkit
 
 
 def run_collect_env(env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
@@ -24,17 +25,6 @@ def run_collect_env(env: Optional[Dict[str, str]] = None) -> subprocess.Complete
         text=True,
         timeout=120,
     )
-
-
-def _fake_toolkit(root: pathlib.Path, version: str) -> pathlib.Path:
-    """A CANN-toolkit-shaped directory whose libascendcl.so is the bundled simulator."""
-    (root / "lib64").mkdir(parents=True)
-    (root / "lib64" / "libascendcl.so").symlink_to(
-        pathlib.Path(torch_npu.__file__).parent / "lib" / "libascendcl_sim.so"
-    )
-    (root / f"{os.uname().machine}-linux").mkdir()
-    (root / f"{os.uname().machine}-linux" / "ascend_toolkit_install.info").write_text(f"version={version}\n")
-    return root
 
 
 def test_report_names_versions_simulator_cann_and_devices():
@@ -58,7 +48,7 @@ def test_report_names_versions_simulator_cann_and_devices():
 
 
 def test_report_names_a_cann_toolkit_and_its_home(tmp_path):
-    home = _fake_toolkit(tmp_path / "toolkit", _build_info.CANN_VERSION)
+    home = fake_toolkit(tmp_path / "toolkit", _build_info.CANN_VERSION)
     result = run_collect_env({"ASCEND_HOME_PATH": str(home)})
     assert result.returncode == 0, result.stderr
     assert "NPU runtime: CANN toolkit" in result.stdout

@@ -1,13 +1,11 @@
 """Device management, runtime selection and the errors of bad device input."""
 
-import os
-import pathlib
 
 import pytest
 import torch
 import torch_npu
 
-from conftest import run_python
+from conftest import fake_toolkit, run_python
 
 
 def test_default_simulator_has_eight_devices():
@@ -95,19 +93,8 @@ def test_asking_for_real_cann_without_a_toolkit_names_what_was_searched(tmp_path
     assert "/usr/local/Ascend/ascend-toolkit/latest/lib64/libascendcl.so" in result.stderr
 
 
-def _fake_toolkit(root: pathlib.Path, version: str) -> pathlib.Path:
-    """A directory laid out like a CANN toolkit whose runtime is the simulator."""
-    simulator = pathlib.Path(torch_npu.__file__).parent / "lib" / "libascendcl_sim.so"
-    (root / "lib64").mkdir(parents=True)
-    (root / "lib64" / "libascendcl.so").symlink_to(simulator)
-    arch = os.uname().machine + "-linux"
-    (root / arch).mkdir()
-    (root / arch / "ascend_toolkit_install.info").write_text(f"package_name=Ascend-cann-toolkit\nversion={version}\n")
-    return root
-
-
 def test_a_toolkit_found_through_ascend_home_path_is_used(tmp_path):
-    home = _fake_toolkit(tmp_path / "toolkit", "8.5.0")
+    home = fake_toolkit(tmp_path / "toolkit", "8.5.0")
     result = run_python(
         "import torch, torch_npu\n"
         "info = torch_npu.npu._get_runtime_info()\n"
@@ -122,7 +109,7 @@ def test_a_toolkit_found_through_ascend_home_path_is_used(tmp_path):
 
 
 def test_mismatched_cann_version_is_refused_with_what_to_install(tmp_path):
-    home = _fake_toolkit(tmp_path / "toolkit", "8.3.RC1")
+    home = fake_toolkit(tmp_path / "toolkit", "8.3.RC1")
     result = run_python(
         "import torch; torch.ones(1, device='npu')",
         env={"ASCEND_HOME_PATH": str(home), "TORCH_NPU_SIM_CANN_VERSION": "8.3.RC1"},

@@ -275,3 +275,11 @@ def test_bad_usage_raises_clearly(npu):
     with pytest.raises(RuntimeError, match="already owns a captured graph"):
         graph.capture_begin()
     graph.reset()
+
+
+def test_super_kernel_scopes_are_refused_naming_the_cann_they_need():
+    with pytest.raises(RuntimeError, match="scope_name must not be empty or blank"):
+        torch.npu.super_kernel_scope_begin("   ")
+    for call in (torch.npu.super_kernel_scope_begin, torch.npu.super_kernel_scope_end):
+        with pytest.raises(RuntimeError, match=r"needs CANN's super kernel API \(aclskScopeBegin/aclskScopeEnd\)"):
+            call("scope")

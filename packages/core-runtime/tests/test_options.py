@@ -4,6 +4,8 @@ import pytest
 import torch
 import torch_npu._C as _C
 
+from conftest import run_python
+
 
 @pytest.fixture(autouse=True)
 def _restore_switches():
@@ -83,6 +85,32 @@ def test_compile_mode_is_recorded():
 def test_cann_tools_not_supported_yet_say_so(call):
     with pytest.raises(NotImplementedError, match="not support yet"):
         call()
+
+
+@pytest.mark.parametrize("call", [
+    lambda: torch.npu.obfuscation_initialize(3584, 0, 1, data_type=torch.bfloat16),
+    lambda: torch.npu.obfuscation_calculate(torch.zeros(1, dtype=torch.int32), torch.zeros(2, 3584),
+                                            torch.tensor([3584], dtype=torch.int32)),
+    lambda: torch.npu.obfuscation_finalize(torch.zeros(1, dtype=torch.int32)),
+])  # fmt: skip
+def test_pmcc_obfuscation_is_refused_naming_what_it_needs(call):
+    with pytest.raises(RuntimeError, match="needs Ascend hardware with Huawei's PMCC model-obfuscation engine"):
+        call()
+
+
+def test_compatible_impl_switch_is_recorded_and_read_from_the_environment():
+    assert torch.npu.are_compatible_impl_enabled() is False
+    torch.npu.use_compatible_impl(True)
+    assert torch.npu.are_compatible_impl_enabled() is True
+    with pytest.warns(UserWarning, match="no NPU-specific implementations to switch to"):
+        torch.npu.use_compatible_impl(False)
+    assert torch.npu.are_compatible_impl_enabled() is False
+    with pytest.raises(TypeError, match="is_enable must be a bool"):
+        torch.npu.use_compatible_impl("1")
+    result = run_python("import torch, torch_npu; print(torch.npu.are_compatible_impl_enabled())",
+                        env={"TORCH_NPU_USE_COMPATIBLE_IMPL": "1"})  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
 
 
 def test_deterministic_region_covers_its_backward(npu):

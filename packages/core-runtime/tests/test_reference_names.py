@@ -1,7 +1,7 @@
-"""Every name the reference's torch_npu.npu and torch_npu.npu.memory export, or a record of those still missing.
+"""Every name the reference's torch_npu.npu and torch_npu.npu.memory export exists here.
 
-The lists are the reference's ``__all__`` (Ascend/pytorch, master of 2026-12). A name that lands
-must leave NOT_YET (the test fails while it is listed), so the record stays true.
+The lists are the reference's ``__all__`` (Ascend/pytorch, master of 2026-12). What each name does is
+tested beside its concept; a name whose feature needs what we lack raises saying what.
 """
 
 import pytest
@@ -45,25 +45,12 @@ _REFERENCE_NPU_ONLY = [
 # torch_npu.npu also exports every name of torch_npu.npu.memory.
 REFERENCE_NPU = _REFERENCE_NPU_ONLY + REFERENCE_MEMORY
 
-# Not provided yet (issue 13 and later): each is absent, not a stub.
-NOT_YET = {
-    "stress_detect",
-    "ipc_collect", "obfuscation_initialize", "obfuscation_finalize", "obfuscation_calculate",
-    "use_compatible_impl", "are_compatible_impl_enabled", "super_kernel_scope_begin", "super_kernel_scope_end", "npurt",
-}  # fmt: skip
-
 
 @pytest.mark.parametrize("name", REFERENCE_NPU)
 def test_torch_npu_npu_name(name):
-    if name in NOT_YET:
-        assert not hasattr(torch.npu, name), f"torch.npu.{name} exists now: take it off NOT_YET"
-    else:
-        assert hasattr(torch.npu, name) and name in torch.npu.__all__, f"torch.npu.{name} is missing"
+    assert hasattr(torch.npu, name) and name in torch.npu.__all__, f"torch.npu.{name} is missing"
 
 
 @pytest.mark.parametrize("name", REFERENCE_MEMORY)
 def test_torch_npu_npu_memory_name(name):
-    if name in NOT_YET:
-        assert not hasattr(torch_npu.npu.memory, name), f"torch_npu.npu.memory.{name} exists now: take it off NOT_YET"
-    else:
-        assert hasattr(torch_npu.npu.memory, name), f"torch_npu.npu.memory.{name} is missing"
+    assert hasattr(torch_npu.npu.memory, name), f"torch_npu.npu.memory.{name} is missing"

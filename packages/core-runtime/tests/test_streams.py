@@ -189,3 +189,24 @@ def test_external_stream_handles_that_are_no_stream():
     with pytest.raises(RuntimeError, match="is not a live stream"):
         with torch.npu.stream(not_a_stream):
             torch.ones(4, device="npu").add_(1)
+
+
+def test_npurt_creates_and_destroys_raw_streams_returning_canns_codes():
+    npurt = torch.npu.npurt()
+    handle = ctypes.c_void_p()
+    assert npurt.npuStreamCreate(ctypes.addressof(handle)) == 0
+    assert handle.value
+    # A stream torch did not make works with torch's streams: wrap it, run on it, synchronize it.
+    stream = torch.npu.ExternalStream(handle.value)
+    with torch.npu.stream(stream):
+        x = torch.arange(4.0, device="npu") * 2
+    stream.synchronize()
+    assert x.cpu().tolist() == [0.0, 2.0, 4.0, 6.0]
+    assert npurt.npuStreamDestroy(handle.value) == 0
+    ACL_ERROR_INVALID_PARAM = 100000
+    assert npurt.npuStreamCreate(0) == ACL_ERROR_INVALID_PARAM
+    assert npurt.npuStreamDestroy(0) == ACL_ERROR_INVALID_PARAM
+    with pytest.raises(RuntimeError, match="needs aclrtHostRegisterV2"):
+        npurt.npuHostRegister(ctypes.addressof(handle), 8, 0)
+    with pytest.raises(RuntimeError, match="needs aclrtHostRegisterV2"):
+        npurt.npuHostUnregister(ctypes.addressof(handle))

@@ -58,6 +58,8 @@ PYBIND11_MODULE(_C, m) {
            py::call_guard<py::gil_scoped_release>())
       .def_property_readonly("options", &ProcessGroupHCCL::getOptions)
       .def("_rebuild_communicators", &ProcessGroupHCCL::rebuildCommunicators,
+           py::call_guard<py::gil_scoped_release>())
+      .def("get_hccl_comm", &ProcessGroupHCCL::hcclCommHandle, py::arg("rankid"),
            py::call_guard<py::gil_scoped_release>());
 
   py::class_<ProcessGroupHCCL::Options, c10d::Backend::Options, c10::intrusive_ptr<ProcessGroupHCCL::Options>>(

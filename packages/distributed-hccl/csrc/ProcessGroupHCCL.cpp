@@ -131,6 +131,13 @@ ProcessGroupHCCL::DeviceState& ProcessGroupHCCL::stateFor(c10::Device device) {
   return state;
 }
 
+int64_t ProcessGroupHCCL::hcclCommHandle(int rank) {
+  TORCH_CHECK(rank >= 0, "get_hccl_comm: rank must be non-negative, got ", rank);
+  const auto device = static_cast<c10::DeviceIndex>(rank % npu::device_count());
+  const HcclComm comm = stateFor(c10::Device(c10::DeviceType::PrivateUse1, device)).comm->handle();
+  return static_cast<int64_t>(reinterpret_cast<intptr_t>(comm));
+}
+
 namespace {
 
 // As the reference does, torch.use_deterministic_algorithms reaches HCCL as its

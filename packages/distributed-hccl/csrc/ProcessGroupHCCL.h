@@ -102,6 +102,12 @@ class ProcessGroupHCCL : public c10d::Backend {
   // ones through the store, as the first did. Every rank of the group calls it.
   void rebuildCommunicators();
 
+  // The reference's get_hccl_comm: the HcclComm, as an integer, of the device
+  // that rank `rank` uses (rank modulo the device count), for CANN calls made
+  // outside torch-npu (stress_detect's link test). Creating it is collective:
+  // every rank of the group then calls this.
+  int64_t hcclCommHandle(int rank);
+
  private:
   struct DeviceState {
     std::shared_ptr<HcclCommunicator> comm;

@@ -14,5 +14,6 @@ void initFallbackBindings(pybind11::module_& m);
 void initTraceBindings(pybind11::module_& m);
 void initOptionBindings(pybind11::module_& m);
 void initCompileBindings(pybind11::module_& m);
+void initNpurtBindings(pybind11::module_& m);
 
 }  // namespace torch_npu::python

@@ -8,6 +8,7 @@
 #include "npu/NPURecovery.h"
 #include "npu/NPUResourceLimits.h"
 #include "npu/NPURuntime.h"
+#include "npu/NPUStressDetect.h"
 #include "python/Bindings.h"
 
 namespace torch_npu::python {
@@ -88,6 +89,14 @@ void initDeviceBindings(py::module_& m) {
                                [](c10::DeviceIndex device) { return npu::stopDevice(device) ? 0 : 1; }));
   m.def("_npu_restartDevice", &npu::restartDevice);
   m.def("_npu_check_uce_in_memory", torch::wrap_pybind_function_no_gil(&npu::checkMemoryErrors));
+  // The reference's (mode, comm): mode 0 tests the current device's AI Cores, 1 the HCCS links of the
+  // HcclComm `comm`. Without the GIL: the test takes seconds.
+  m.def("_npu_stress_detect", torch::wrap_pybind_function_no_gil([](int64_t mode, int64_t comm) {
+          TORCH_CHECK(mode == 0 || mode == 1, "stress detect mode must be 0 (aic) or 1 (hccs), got ", mode);
+          return npu::stressDetect(npu::current_device(),
+                                   mode == 0 ? npu::StressDetectTarget::AiCore : npu::StressDetectTarget::HccsLinks,
+                                   reinterpret_cast<void*>(static_cast<intptr_t>(comm)));
+        }));
   m.def("_npu_init", &npu::ensureRuntimeInitialized);
   m.def("_npu_isInitialized", &npu::isRuntimeInitialized);
   m.def("_npu_isInBadFork", &npu::isInBadFork);

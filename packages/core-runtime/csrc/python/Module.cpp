@@ -20,4 +20,5 @@ PYBIND11_MODULE(_C, m) {
   torch_npu::python::initTraceBindings(m);
   torch_npu::python::initOptionBindings(m);
   torch_npu::python::initCompileBindings(m);
+  torch_npu::python::initNpurtBindings(m);
 }

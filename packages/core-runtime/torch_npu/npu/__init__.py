@@ -39,6 +39,12 @@ from .resource_limits import *  # noqa: F401,F403
 from .resource_limits import __all__ as _resource_limits_all
 from .recovery import *  # noqa: F401,F403
 from .recovery import __all__ as _recovery_all
+from .self_test import *  # noqa: F401,F403
+from .self_test import __all__ as _self_test_all
+from .ipc import *  # noqa: F401,F403
+from .ipc import __all__ as _ipc_all
+from .obfuscation import *  # noqa: F401,F403
+from .obfuscation import __all__ as _obfuscation_all
 
 __all__ = [
     "is_available",
@@ -73,7 +79,11 @@ __all__ = [
     *_overflow_all,
     *_resource_limits_all,
     *_recovery_all,
+    *_self_test_all,
+    *_ipc_all,
+    *_obfuscation_all,
     "current_blas_handle",
+    "npurt",
 ]
 
 # What an allocation beyond the device's memory raises, as for CUDA.
@@ -204,6 +214,14 @@ def utilization(device: "torch.types.Device" = None) -> int:
 def get_cann_version(module: str = "CANN") -> str:
     """Version of CANN (or of one of its modules) in use; the simulator reports the version it emulates."""
     return _C._npu_cannVersion(module)
+
+
+def npurt() -> Any:
+    """CANN runtime calls by raw address, as torch.cuda.cudart() offers CUDA's: ``npuStreamCreate(ptr)``
+    (writes a new stream's handle to the address), ``npuStreamDestroy(stream)``, each returning CANN's
+    error code; ``npuHostRegister``/``npuHostUnregister`` need a CANN newer than 8.5 and raise."""
+    _lazy_init()
+    return _C._npurt
 
 
 def _get_runtime_info() -> Dict[str, Any]:

@@ -29,6 +29,8 @@ __all__ = [
     "make_graphed_callables",
     "NpuGraphOpHandler",
     "register_npu_graph_handler",
+    "super_kernel_scope_begin",
+    "super_kernel_scope_end",
 ]
 
 _CAPTURE_ERROR_MODES = ("global", "thread_local", "relaxed")
@@ -476,3 +478,23 @@ def _functionalize(func: _Callable, apply: Callable[..., Tuple[torch.Tensor, ...
 
     func.forward = forward
     return func
+
+
+def _check_super_kernel_scope(scope_name: Optional[str], what: str) -> None:
+    if scope_name is not None and not scope_name.strip():
+        raise RuntimeError(f"{what}: scope_name must not be empty or blank")
+    raise RuntimeError(
+        f"{what} needs CANN's super kernel API (aclskScopeBegin/aclskScopeEnd), which CANN 8.5, the release "
+        "this torch-npu targets, does not have"
+    )
+
+
+def super_kernel_scope_begin(scope_name: Optional[str] = None) -> None:
+    """Opens a super kernel scope in a capture (CANN fuses its kernels into one): needs a CANN newer than
+    8.5, so it raises RuntimeError here, as it does for a blank ``scope_name``."""
+    _check_super_kernel_scope(scope_name, "super_kernel_scope_begin")
+
+
+def super_kernel_scope_end(scope_name: Optional[str] = None) -> None:
+    """Closes a super kernel scope: needs a CANN newer than 8.5 (raises RuntimeError)."""
+    _check_super_kernel_scope(scope_name, "super_kernel_scope_end")

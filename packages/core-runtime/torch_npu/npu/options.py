@@ -12,6 +12,9 @@ compiled) never use: they are checked and recorded, as ``ALLOW_INTERNAL_FORMAT``
 from enum import IntEnum
 from typing import Callable, Dict, Optional, Sequence, Union
 
+import os
+import warnings
+
 import torch_npu._C as _C
 
 from ._lazy import _lazy_init, is_initialized
@@ -26,6 +29,8 @@ __all__ = [
     "is_jit_compile_false",
     "set_mm_bmm_format_nd",
     "get_mm_bmm_format_nd",
+    "use_compatible_impl",
+    "are_compatible_impl_enabled",
     "set_aoe",
     "set_dump",
     "init_dump",
@@ -172,6 +177,35 @@ def set_mm_bmm_format_nd(is_nd: bool = True) -> None:
 def get_mm_bmm_format_nd() -> bool:
     """What set_mm_bmm_format_nd last set (default True)."""
     return _mm_bmm_format_nd
+
+
+_COMPATIBLE_IMPL_OPTION = "TORCH_NPU_USE_COMPATIBLE_IMPL"
+
+
+def use_compatible_impl(is_enable: bool) -> None:
+    """Asks for the operators' implementations aligned with PyTorch's (the reference's gelu, matmul,
+    max_pool1d/2d and some collectives have NPU-specific ones, chosen by default).
+
+    torch-npu's operators have only PyTorch-aligned implementations, so they compute the same results
+    either way: the switch is recorded (``are_compatible_impl_enabled``), and turning it off warns that
+    nothing changes. ``TORCH_NPU_USE_COMPATIBLE_IMPL=1`` in the environment turns it on at start.
+    """
+    if not isinstance(is_enable, bool):
+        raise TypeError(f"is_enable must be a bool, but got {type(is_enable).__name__}")
+    if not is_enable:
+        warnings.warn(
+            "use_compatible_impl(False): torch-npu's operators have no NPU-specific implementations to switch "
+            "to; they keep computing PyTorch's results"
+        )
+    _C._npu_setOption({_COMPATIBLE_IMPL_OPTION: "1" if is_enable else "0"})
+
+
+def are_compatible_impl_enabled() -> bool:
+    """Whether use_compatible_impl (or ``TORCH_NPU_USE_COMPATIBLE_IMPL=1``) turned the switch on."""
+    value = _get_option(_COMPATIBLE_IMPL_OPTION)
+    if value is None:
+        value = os.environ.get(_COMPATIBLE_IMPL_OPTION, "0")
+    return value == "1"
 
 
 def _needs_cann_tool(what: str) -> NotImplementedError:
